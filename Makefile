@@ -1,0 +1,43 @@
+# The course's commands. `make lab` and `make test` are all a fresh machine needs.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
+# JupyterLab refuses to run as root (containers, CI) unless told it may.
+ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
+
+.PHONY: lab test install notebooks lint bench clean
+
+## lab: install into .venv (when needed) and open the course in JupyterLab
+lab: install
+	$(VENV)/bin/jupyter lab --ServerApp.root_dir=notebooks $(ROOT_FLAG) $(LAB_ARGS)
+
+## test: install (when needed), run the unit tests, then execute every notebook
+test: install
+	$(PY) -m pytest -n 2 --dist loadfile tests/
+	$(PY) -m pytest --nbval-lax -n 2 --dist loadfile -p scripts.notebook_times notebooks/
+
+install: $(STAMP)
+
+# Reinstall only when the dependencies change.
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+## notebooks: re-execute every notebook in place so the committed outputs are fresh
+notebooks: install
+	$(PY) scripts/execute_notebooks.py $(NOTEBOOKS)
+
+## lint: ruff over the package, tests, scripts and notebooks
+lint: install
+	$(VENV)/bin/ruff check tlteach tests scripts notebooks
+
+## bench: measure speed and accuracy; writes benchmarks/results.md
+bench: install
+	$(PY) -m benchmarks.run
+
+clean:
+	rm -rf build .pytest_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Developer scripts for the course (not part of the tlteach package)."""

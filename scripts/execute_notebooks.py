@@ -1,0 +1,110 @@
+"""Execute notebooks in place so their committed outputs are fresh (``make notebooks``).
+
+For each notebook: run every cell with nbconvert's ExecutePreprocessor from the
+``notebooks/`` folder, record its wall time in ``benchmarks/notebook_times.json``, write
+the measured time (a first run: empty cache) into the header cell's ``**CPU runtime:**``
+line and the README's course table, and refuse outputs that leak this machine's paths.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import re
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import nbformat
+from nbconvert.preprocessors import ExecutePreprocessor
+
+ROOT = Path(__file__).resolve().parents[1]
+TIMES = ROOT / "benchmarks" / "notebook_times.json"
+RUNTIME_LINE = re.compile(r"\*\*CPU runtime:\*\*[^\n]*")
+
+
+def runtime_text(seconds: float) -> str:
+    """How a measured runtime is written in headers and the README."""
+    return f"{seconds:.0f} s" if seconds < 90 else f"{seconds / 60:.1f} min"
+
+
+def leaked_paths(nb) -> list[str]:
+    """Output lines that name this machine's absolute paths (repo, home, venv)."""
+    needles = {str(ROOT), str(Path.home()), sys.prefix}
+    found = []
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            text = json.dumps(output)
+            found += [n for n in needles if n in text]
+    return sorted(set(found))
+
+
+def execute(path: Path, timeout: int) -> float:
+    """Run one notebook in place with an empty tlteach cache (a first run's time)."""
+    nb = nbformat.read(path, as_version=4)
+    runner = ExecutePreprocessor(timeout=timeout, kernel_name="python3", record_timing=False)
+    with tempfile.TemporaryDirectory(prefix="tlteach-cache-") as cache:
+        os.environ["TLTEACH_CACHE"] = cache
+        start = time.perf_counter()
+        runner.preprocess(nb, {"metadata": {"path": str(path.parent)}})
+        seconds = time.perf_counter() - start
+    leaks = leaked_paths(nb)
+    if leaks:
+        raise SystemExit(f"{path.name}: outputs contain local paths {leaks}; print relative ones.")
+    header = nb.cells[0]
+    header.source = RUNTIME_LINE.sub(f"**CPU runtime:** about {runtime_text(seconds)} "
+                                     "on 2 CPU cores", header.source)
+    if not _has_widgets(nb):
+        nb.metadata.pop("widgets", None)
+    nbformat.write(nb, path)
+    return seconds
+
+
+def _has_widgets(nb) -> bool:
+    return any("application/vnd.jupyter.widget-view+json" in o.get("data", {})
+               for c in nb.cells for o in c.get("outputs", []))
+
+
+def update_table(text: str, times: dict[str, float]) -> str:
+    """Rewrite the last column of Markdown table rows that link a timed notebook."""
+    lines = text.split("\n")
+    for i, line in enumerate(lines):
+        for name, seconds in times.items():
+            if line.startswith("|") and f"{name})" in line:
+                cells = line.split("|")
+                cells[-2] = f" {runtime_text(seconds)} "
+                lines[i] = "|".join(cells)
+    return "\n".join(lines)
+
+
+def update_course_tables(times: dict[str, float]) -> None:
+    """Runtimes in the README's course table and in the course map of 00_start_here."""
+    readme = ROOT / "README.md"
+    readme.write_text(update_table(readme.read_text(), times))
+    start = ROOT / "notebooks" / "00_start_here.ipynb"
+    if start.exists():
+        nb = nbformat.read(start, as_version=4)
+        for cell in nb.cells:
+            if cell.cell_type == "markdown":
+                cell.source = update_table(cell.source, times)
+        nbformat.write(nb, start)
+
+
+def main(paths: list[str]) -> None:
+    os.environ.setdefault("TQDM_DISABLE", "1")  # progress bars would store timing noise
+    times = json.loads(TIMES.read_text())["seconds"] if TIMES.exists() else {}
+    for path in map(Path, paths):
+        seconds = execute(path.resolve(), timeout=900)
+        times[path.name] = round(seconds, 1)
+        print(f"{path.name}: {seconds:.1f} s", flush=True)
+    record = {"machine": f"{platform.machine()}, {os.cpu_count()} CPU cores, no GPU use",
+              "seconds": dict(sorted(times.items()))}
+    TIMES.parent.mkdir(exist_ok=True)
+    TIMES.write_text(json.dumps(record, indent=2) + "\n")
+    update_course_tables(times)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,120 @@
+import gzip
+
+import numpy as np
+import pytest
+
+from tlteach import data
+from tlteach.data.fashion import load_fashion
+from tlteach.data.sources import DataUnavailableError
+
+OFFLINE = {  # name -> (shape, classes)
+    "animals": ((10000, 28, 28), 10),
+    "cats_vs_dogs": ((2000, 28, 28), 2),
+    "mnist": ((5000, 28, 28), 10),
+    "digits": ((1797, 28, 28), 10),
+    "mnist_m": ((5000, 28, 28, 3), 10),
+    "photos": ((6, 224, 224, 3), 6),
+}
+
+
+@pytest.mark.parametrize("name", list(OFFLINE))
+def test_offline_sources_load_without_network_and_repeat(name, no_network):
+    X, y, names = data.load(name)
+    shape, n_classes = OFFLINE[name]
+    assert X.shape == shape and X.dtype == np.uint8
+    assert y.dtype == np.int64 and len(y) == len(X)
+    assert len(names) == n_classes and set(np.unique(y)) == set(range(n_classes))
+    assert X.max() > 100  # real images, not blanks
+    X2, y2, names2 = data.load(name)
+    assert np.array_equal(X, X2) and np.array_equal(y, y2) and names == names2
+
+
+def test_cats_vs_dogs_is_the_cat_and_dog_view_of_animals():
+    X, y, names = data.load("animals")
+    Xb, yb, names_b = data.load("cats_vs_dogs")
+    assert names_b == ["cat", "dog"]
+    assert np.array_equal(Xb[yb == 0], X[y == names.index("cat")])
+    assert np.array_equal(Xb[yb == 1], X[y == names.index("dog")])
+
+
+def test_mnist_m_is_deterministic_cached_and_blends_digits(course_cache):
+    from tlteach.data.mnist_m import background_photos, blend
+
+    X, y, _ = data.load("mnist_m")
+    digits, y_digits, _ = data.load("mnist")
+    assert np.array_equal(y, y_digits)
+    assert list((course_cache / "mnist_m").glob("*.npz"))
+    assert np.array_equal(blend(digits[:50], background_photos(), seed=0), X[:50])
+    assert not np.array_equal(blend(digits[:50], background_photos(), seed=1), X[:50])
+    # The digit stays recoverable: strokes differ from the background more than noise does.
+    assert X.reshape(5000, -1, 3).std(axis=1).mean() > 20
+
+
+def test_describe_lists_provenance_of_every_source():
+    text = data.describe()
+    for name in data.SOURCES:
+        assert f"{name}:" in text
+    assert "licence" in text and "origin" in text
+    with pytest.raises(KeyError, match="Available"):
+        data.load("imagenet")
+
+
+def _write_idx(path, array):
+    header = bytes([0, 0, 8, array.ndim]) + b"".join(d.to_bytes(4, "big") for d in array.shape)
+    with gzip.open(path, "wb") as f:
+        f.write(header + array.astype(np.uint8).tobytes())
+
+
+def test_fashion_reads_local_idx_files(tmp_path):
+    rng = np.random.default_rng(0)
+    for split, n in [("train", 6), ("t10k", 4)]:
+        _write_idx(tmp_path / f"{split}-images-idx3-ubyte.gz", rng.integers(0, 255, (n, 28, 28)))
+        _write_idx(tmp_path / f"{split}-labels-idx1-ubyte.gz", np.arange(n) % 10)
+    X, y, names = load_fashion(folders=[tmp_path], download=False)
+    assert X.shape == (10, 28, 28) and y.tolist() == [0, 1, 2, 3, 4, 5, 0, 1, 2, 3]
+    assert names[0] == "T-shirt/top"
+
+
+def test_fashion_offline_without_files_says_what_to_do(tmp_path, no_network):
+    with pytest.raises(DataUnavailableError, match="apt-get install dataset-fashion-mnist"):
+        load_fashion(folders=[tmp_path / "missing"])
+
+
+def test_few_shot_takes_k_per_class_reproducibly():
+    X, y, _ = data.load("animals")
+    Xk, yk = data.few_shot(X, y, k=5, seed=1)
+    assert np.bincount(yk).tolist() == [5] * 10
+    Xk2, yk2 = data.few_shot(X, y, k=5, seed=1)
+    assert np.array_equal(Xk, Xk2) and np.array_equal(yk, yk2)
+    assert not np.array_equal(data.few_shot(X, y, k=5, seed=2)[1], yk)
+    with pytest.raises(ValueError, match="fewer than k"):
+        data.few_shot(X[:1003], y[:1003], k=5)  # class 1 has 3
+
+
+def test_split_is_stratified_and_disjoint():
+    X = np.arange(1000).reshape(1000, 1, 1).astype(np.uint8)
+    idx = np.arange(1000)
+    y = idx % 4
+    s = data.split(idx, y, val=0.1, test=0.2, seed=0)
+    assert (len(s.X_train), len(s.X_val), len(s.X_test)) == (700, 100, 200)
+    assert set(s.X_train) | set(s.X_val) | set(s.X_test) == set(idx)
+    assert np.bincount(s.y_test).tolist() == [50] * 4
+    assert X.shape[0] == 1000
+
+
+def test_torch_loader_gives_rgb_floats_at_size():
+    X, y, _ = data.load("mnist")
+    loader = data.to_torch_loader(X[:10], y[:10], size=32, batch_size=4, augment=True)
+    x, labels = next(iter(loader))
+    assert tuple(x.shape) == (4, 3, 32, 32) and str(x.dtype) == "torch.float32"
+    assert 0 <= float(x.min()) and float(x.max()) <= 1
+    assert labels.tolist() == y[:4].tolist()
+
+
+def test_tf_dataset_gives_rgb_floats_at_size():
+    X, y, _ = data.load("mnist")
+    ds = data.to_tf_dataset(X[:10], y[:10], size=32, batch_size=4)
+    x, labels = next(iter(ds))
+    assert tuple(x.shape) == (4, 32, 32, 3) and x.dtype.name == "float32"
+    assert float(x.numpy().max()) > 1.0  # Keras convention: 0-255
+    assert labels.numpy().tolist() == y[:4].tolist()

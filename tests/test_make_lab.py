@@ -1,0 +1,44 @@
+"""`make lab` starts a JupyterLab server that answers on localhost."""
+
+import os
+import signal
+import socket
+import subprocess
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_make_lab_serves_the_course(tmp_path):
+    port, token = free_port(), "tlteach-test"
+    args = (f"--no-browser --ip=127.0.0.1 --port={port} --IdentityProvider.token={token} "
+            "--ServerApp.port_retries=0")
+    env = {**os.environ, "JUPYTER_RUNTIME_DIR": str(tmp_path), "PYTHON": "python3"}
+    proc = subprocess.Popen(["make", "-s", "lab", f"LAB_ARGS={args}"], cwd=ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            start_new_session=True)
+    try:
+        url = f"http://127.0.0.1:{port}/api/contents?token={token}"
+        deadline, listing = time.time() + 120, None
+        while time.time() < deadline and listing is None:
+            try:
+                with urllib.request.urlopen(url, timeout=5) as response:
+                    listing = response.read().decode()
+            except OSError:
+                assert proc.poll() is None, proc.stdout.read().decode()
+                time.sleep(1)
+        assert listing is not None, "JupyterLab did not answer within 2 minutes"
+        assert "00_start_here.ipynb" in listing  # serves notebooks/
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/lab?token={token}") as page:
+            assert page.status == 200
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=30)

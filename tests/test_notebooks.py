@@ -1,0 +1,90 @@
+"""Every notebook is collected by nbval, carries its header, and is committed executed."""
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+REPO = "tlteach/tlteach"
+
+
+def test_there_are_notebooks_and_all_are_numbered():
+    assert NOTEBOOKS
+    for path in NOTEBOOKS:
+        assert re.fullmatch(r"\d\d_[a-z0-9_]+\.ipynb", path.name), path.name
+
+
+def test_nbval_collects_every_notebook():
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "--collect-only", "-q", "--nbval-lax",
+         "-p", "no:cacheprovider", "notebooks/"],
+        cwd=ROOT, capture_output=True, text=True, check=False)
+    collected = {line.split("::")[0] for line in result.stdout.splitlines() if "::" in line}
+    missing = {f"notebooks/{p.name}" for p in NOTEBOOKS} - collected
+    assert not missing, f"nbval would skip {missing}\n{result.stdout[-2000:]}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_header_has_title_goals_runtime_and_badges_to_itself(path):
+    header = nbformat.read(path, as_version=4).cells[0]
+    assert header.cell_type == "markdown" and header.source.startswith("# ")
+    assert "**What you will learn**" in header.source and "**Prerequisites:**" in header.source
+    assert re.search(r"\*\*CPU runtime:\*\* about \d+(\.\d)? (s|min) on 2 CPU cores",
+                     header.source), "run `make notebooks` to measure the runtime"
+    colab = f"https://colab.research.google.com/github/{REPO}/blob/main/notebooks/{path.name}"
+    binder = f"https://mybinder.org/v2/gh/{REPO}/main?urlpath=lab/tree/notebooks/{path.name}"
+    assert colab in header.source and binder in header.source
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_setup_cell_installs_only_on_colab(path):
+    setup = nbformat.read(path, as_version=4).cells[2]
+    assert setup.cell_type == "code"
+    assert 'if "google.colab" in sys.modules:' in setup.source
+    assert f"git+https://github.com/{REPO}@main" in setup.source
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_committed_with_outputs_and_without_noise(path):
+    nb = nbformat.read(path, as_version=4)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert all(c.execution_count is not None for c in code), "run `make notebooks`"
+    counts = [c.execution_count for c in code]
+    assert counts == list(range(1, len(code) + 1)), "executed top to bottom in one go"
+    text = json.dumps(nb)
+    assert str(ROOT) not in text and "/home/" not in text and "/root/" not in text
+    assert '"execution": {' not in text, "timing metadata in the notebook"
+    errors = [o for c in code for o in c.outputs if o.output_type == "error"]
+    assert not errors
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_exercises_have_solutions(path):
+    nb = nbformat.read(path, as_version=4)
+    solutions = [c for c in nb.cells if "solution" in c.metadata.get("tags", [])]
+    assert len(solutions) >= 2
+    assert any("Check your understanding" in c.source for c in nb.cells)
+
+
+def test_readme_table_lists_every_notebook_with_its_measured_runtime():
+    from scripts.execute_notebooks import runtime_text
+
+    readme = (ROOT / "README.md").read_text()
+    times = json.loads((ROOT / "benchmarks" / "notebook_times.json").read_text())["seconds"]
+    for path in NOTEBOOKS:
+        rows = [r for r in readme.splitlines() if r.startswith("|") and f"{path.name})" in r]
+        assert len(rows) == 1, f"README course table: no row for {path.name}"
+        assert rows[0].split("|")[-2].strip() == runtime_text(times[path.name])
+
+
+def test_course_map_in_start_here_lists_every_notebook():
+    start = nbformat.read(ROOT / "notebooks" / "00_start_here.ipynb", as_version=4)
+    course_map = next(c.source for c in start.cells if "## The course map" in c.source)
+    for path in NOTEBOOKS:
+        assert f"({path.name})" in course_map, path.name

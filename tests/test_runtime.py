@@ -1,0 +1,50 @@
+import random
+import subprocess
+import sys
+
+import numpy as np
+import torch
+
+import tlteach
+
+
+def test_seed_everything_repeats_python_numpy_and_torch():
+    def draw():
+        return random.random(), np.random.rand(), torch.rand(1).item()
+
+    tlteach.seed_everything(7)
+    first = draw()
+    tlteach.seed_everything(7)
+    assert draw() == first
+    tlteach.seed_everything(8)
+    assert draw() != first
+
+
+def test_import_has_no_side_effects():
+    code = (
+        "import sys, random, numpy as np\n"
+        "np.random.seed(3); random.seed(3); before = (np.random.rand(), random.random())\n"
+        "np.random.seed(3); random.seed(3)\n"
+        "import tlteach, tlteach.data, tlteach.cache\n"
+        "after = (np.random.rand(), random.random())\n"
+        "assert before == after, 'importing tlteach changed a random state'\n"
+        "heavy = [m for m in ('torch', 'tensorflow', 'keras') if m in sys.modules]\n"
+        "assert not heavy, heavy\n"
+        "tlteach.seed_everything(0)\n"
+        "assert 'tensorflow' not in sys.modules and 'torch' not in sys.modules\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_device_is_cpu_here_and_can_be_forced(monkeypatch):
+    monkeypatch.delenv("TLTEACH_DEVICE", raising=False)
+    expected = "cuda" if torch.cuda.is_available() else "cpu"
+    assert tlteach.device() in (expected, "mps")
+    monkeypatch.setenv("TLTEACH_DEVICE", "cpu")
+    assert tlteach.device() == "cpu"
+
+
+def test_in_colab(monkeypatch):
+    assert tlteach.in_colab() is False
+    monkeypatch.setitem(sys.modules, "google.colab", object())
+    assert tlteach.in_colab() is True

@@ -1,0 +1,123 @@
+import pytest
+import torch
+from torch import nn
+
+from tlteach.models import SmallCNN
+from tlteach.torch import (
+    bn_eval_if_frozen,
+    evaluate,
+    fine_tune,
+    fit,
+    freeze,
+    freeze_to,
+    param_groups,
+    spread_lrs,
+    trainable_parameters,
+    unfreeze,
+    units,
+)
+
+
+def tiny_data(n=64, classes=3, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    y = torch.arange(n) % classes
+    x = torch.randn(n, 3, 8, 8, generator=g) * 0.3 + y.view(-1, 1, 1, 1).float()
+    return [(x[i : i + 16], y[i : i + 16]) for i in range(0, n, 16)]
+
+
+def test_units_open_sequentials_and_keep_blocks():
+    model = SmallCNN(num_classes=3, width=4)
+    parts = units(model)
+    assert [type(p).__name__ for p in parts] == ["Conv2d", "BatchNorm2d"] * 3 + ["Linear"]
+
+
+def test_freeze_unfreeze_freeze_to():
+    model = SmallCNN(num_classes=3, width=4)
+    total = trainable_parameters(model)
+    freeze(model)
+    assert trainable_parameters(model) == 0
+    unfreeze(model)
+    assert trainable_parameters(model) == total
+    freeze_to(model, -1)
+    assert trainable_parameters(model) == sum(p.numel() for p in model.head.parameters())
+    freeze_to(model, 2)
+    assert not any(p.requires_grad for p in units(model)[1].parameters())
+    assert all(p.requires_grad for p in units(model)[2].parameters())
+    with pytest.raises(ValueError, match="out of range"):
+        freeze_to(model, 99)
+
+
+def test_param_groups_spread_learning_rates_input_side_lowest():
+    model = SmallCNN(num_classes=3, width=4)
+    lrs = spread_lrs(1e-5, 1e-3, 3)
+    assert lrs[0] == pytest.approx(1e-5) and lrs[1] == pytest.approx(1e-4)
+    groups = param_groups(model, lrs)
+    assert [g["lr"] for g in groups] == lrs
+    assert sum(p.numel() for g in groups for p in g["params"]) == trainable_parameters(model)
+    assert groups[-1]["params"][-1] is model.head.bias
+    freeze_to(model, -1)
+    assert len(param_groups(model, lrs)) == 1  # frozen groups are left out
+
+
+def test_frozen_batchnorm_keeps_its_statistics_during_fit():
+    torch.manual_seed(0)
+    model = SmallCNN(num_classes=3, width=4)
+    freeze_to(model, -1)
+    bn = units(model)[1]
+    before = bn.running_mean.clone()
+    fit(model, tiny_data(), epochs=1, progress=False)
+    assert torch.equal(bn.running_mean, before)
+    unfreeze(model)
+    fit(model, tiny_data(), epochs=1, progress=False)
+    assert not torch.equal(bn.running_mean, before)
+    model.train()
+    freeze(model)
+    bn_eval_if_frozen(model)
+    assert not bn.training
+
+
+def test_fit_returns_keras_style_history_and_learns():
+    torch.manual_seed(0)
+    model = SmallCNN(num_classes=3, width=8)
+    history = fit(model, tiny_data(), tiny_data(seed=1), epochs=12, lr=1e-2, progress=False)
+    assert set(history) == {"epoch", "loss", "accuracy", "val_loss", "val_accuracy"}
+    assert history["epoch"] == list(range(1, 13))
+    assert history["loss"][-1] < history["loss"][0]
+    assert evaluate(model, tiny_data(seed=1))["accuracy"] > 0.9
+
+
+def test_fit_is_reproducible_for_a_seed():
+    def run():
+        torch.manual_seed(3)
+        model = SmallCNN(num_classes=3, width=4)
+        return fit(model, tiny_data(), epochs=2, lr=1e-2, progress=False)["loss"]
+
+    assert run() == run()
+
+
+def test_fine_tune_marks_phases_and_continues_epochs():
+    torch.manual_seed(0)
+    model = SmallCNN(num_classes=3, width=4)
+    history = fine_tune(model, tiny_data(), tiny_data(seed=1), epochs=2, freeze_epochs=1,
+                        progress=False)
+    assert history["epoch"] == [1, 2, 3] and history["phase_starts"] == [0, 1]
+    assert trainable_parameters(model) == sum(p.numel() for p in model.parameters())
+
+
+def test_binary_head_uses_one_logit():
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Flatten(), nn.Linear(3 * 8 * 8, 1))
+    data = [(x, (y > 0).long()) for x, y in tiny_data(classes=2)]
+    history = fit(model, data, epochs=10, lr=5e-2, progress=False)
+    assert history["accuracy"][-1] > 0.9
+
+
+def test_clear_errors_for_wrong_head_and_wrong_framework():
+    model = nn.Sequential(nn.Flatten(), nn.Linear(3 * 8 * 8, 2))
+    with pytest.raises(ValueError, match="outputs 2 classes"):
+        fit(model, tiny_data(classes=3), epochs=1, progress=False)
+    with pytest.raises(TypeError, match="tlteach.keras"):
+        freeze(object())
+    freeze(model)
+    with pytest.raises(ValueError, match="Every parameter is frozen"):
+        fit(model, tiny_data(), epochs=1, progress=False)

@@ -1,0 +1,18 @@
+"""Course data: named offline sources, few-shot splits, your own image folders, pipelines.
+
+>>> from tlteach import data
+>>> X, y, class_names = data.load("animals")   # (10000, 28, 28) uint8, 10 classes
+>>> print(data.describe())                     # what each source is and where it comes from
+"""
+
+from tlteach.data.folders import ImageFolderError, export_image_folder, load_image_folder
+from tlteach.data.pipelines import to_tf_dataset, to_torch_loader
+from tlteach.data.sources import SOURCES, DataUnavailableError, describe, load
+from tlteach.data.splits import Split, few_shot, split
+from tlteach.data.transforms import resize_images, to_rgb
+
+__all__ = [
+    "SOURCES", "DataUnavailableError", "ImageFolderError", "Split", "describe",
+    "export_image_folder", "few_shot", "load", "load_image_folder", "resize_images", "split",
+    "to_rgb", "to_tf_dataset", "to_torch_loader",
+]  # fmt: skip

@@ -1,0 +1,87 @@
+"""Arrays to framework input pipelines: a PyTorch ``DataLoader`` and a ``tf.data.Dataset``.
+
+Both take uint8 images ``(N, H, W)`` or ``(N, H, W, 3)`` and give 3-channel float images
+at ``size``; grayscale is repeated to RGB. Each follows its framework's convention:
+
+- PyTorch: ``(B, 3, H, W)`` float32 in ``[0, 1]`` (as ``ToDtype(scale=True)`` gives);
+- Keras: ``(B, H, W, 3)`` float32 in ``[0, 255]`` (as ``image_dataset_from_directory`` gives).
+
+Apply the backbone's own preprocessing on top (``backbone.preprocess``).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    import tensorflow as tf
+    import torch.utils.data
+
+
+def torch_transform(size: int | None, augment: bool):
+    """The torchvision v2 transform: uint8 array -> float RGB tensor, optionally augmented."""
+    import torch
+    from torchvision.transforms import v2
+
+    steps = [v2.ToImage(), v2.Lambda(lambda t: t.expand(3, -1, -1) if t.shape[0] == 1 else t)]
+    if size is not None:
+        steps.append(v2.Resize((size, size), antialias=True))
+    if augment:
+        steps += [v2.RandomHorizontalFlip(),
+                  v2.RandomAffine(degrees=10, translate=(0.1, 0.1), scale=(0.9, 1.1))]
+    steps.append(v2.ToDtype(torch.float32, scale=True))
+    return v2.Compose(steps)
+
+
+class ArrayDataset:
+    """A map-style dataset over image and label arrays with a per-image transform."""
+
+    def __init__(self, X: np.ndarray, y: np.ndarray, transform) -> None:
+        if len(X) != len(y):
+            raise ValueError(f"X has {len(X)} images but y has {len(y)} labels.")
+        self.X, self.y, self.transform = X, np.asarray(y, dtype=np.int64), transform
+
+    def __len__(self) -> int:
+        return len(self.X)
+
+    def __getitem__(self, i: int):
+        return self.transform(self.X[i]), int(self.y[i])
+
+
+def to_torch_loader(X: np.ndarray, y: np.ndarray, size: int | None = None, batch_size: int = 32,
+                    shuffle: bool = False, augment: bool = False,
+                    seed: int = 0) -> torch.utils.data.DataLoader:
+    """A ``DataLoader`` of ``(images (B, 3, size, size) in [0, 1], labels (B,))``."""
+    import torch
+
+    dataset = ArrayDataset(X, y, torch_transform(size, augment))
+    generator = torch.Generator().manual_seed(seed)
+    return torch.utils.data.DataLoader(dataset, batch_size=batch_size, shuffle=shuffle,
+                                       generator=generator)
+
+
+def to_tf_dataset(X: np.ndarray, y: np.ndarray, size: int | None = None, batch_size: int = 32,
+                  shuffle: bool = False, augment: bool = False, seed: int = 0) -> tf.data.Dataset:
+    """A ``tf.data.Dataset`` of ``(images (B, size, size, 3) in [0, 255], labels (B,))``."""
+    import tensorflow as tf
+
+    if len(X) != len(y):
+        raise ValueError(f"X has {len(X)} images but y has {len(y)} labels.")
+    X = X[..., None] if X.ndim == 3 else X
+
+    def to_float(image, label):
+        image = tf.cast(image, tf.float32)
+        if image.shape[-1] == 1:
+            image = tf.image.grayscale_to_rgb(image)
+        if size is not None:
+            image = tf.image.resize(image, (size, size), antialias=True)
+        if augment:
+            image = tf.image.random_flip_left_right(image, seed=seed)
+        return image, label
+
+    ds = tf.data.Dataset.from_tensor_slices((X, np.asarray(y, dtype=np.int64)))
+    if shuffle:
+        ds = ds.shuffle(len(X), seed=seed, reshuffle_each_iteration=True)
+    return ds.map(to_float).batch(batch_size).prefetch(tf.data.AUTOTUNE)

@@ -1,0 +1,122 @@
+"""Pretrained Keras 3 backbones with the same names as ``tlteach.backbones`` (PyTorch)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import keras
+import numpy as np
+
+from tlteach.checkpoints import WeightsUnavailableError, imagenet_classes
+
+APPLICATIONS = {  # name -> (keras.applications class, module with preprocess_input, features)
+    "mobilenet_v2": ("MobileNetV2", "mobilenet_v2", 1280),
+    "resnet50": ("ResNet50", "resnet50", 2048),
+    "vgg16": ("VGG16", "vgg16", 512),
+}
+NAMES = ("efficientnet_lite0", *APPLICATIONS)
+
+
+@dataclass
+class Backbone:
+    """A pretrained Keras network split for transfer learning (fields as in PyTorch).
+
+    ``body``: preprocessed images ``(B, H, W, 3)`` -> features ``(B, num_features)``
+    (or feature maps with ``pooling=None``). ``preprocess``: 0-255 images -> body input.
+    ``head``: the ImageNet classification layer (logits), ``None`` when not loaded.
+    """
+
+    name: str
+    body: keras.Model
+    num_features: int
+    preprocess: Callable
+    head: keras.layers.Layer | None = None
+    classes: list[str] | None = None
+    input_size: int = 96
+
+
+def preprocess(name: str, x):
+    """Scale 0-255 RGB images as backbone ``name`` expects (never in place)."""
+    if isinstance(x, np.ndarray):
+        x = x.astype("float32", copy=True)  # keras' preprocess_input edits NumPy arrays in place
+    if name == "efficientnet_lite0":
+        return (x - 127.0) / 128.0
+    if name in APPLICATIONS:
+        module = getattr(keras.applications, APPLICATIONS[name][1])
+        return module.preprocess_input(x)
+    raise KeyError(f"Unknown backbone {name!r}. Available: {', '.join(NAMES)}.")
+
+
+def _efficientnet_lite0(input_shape, pooling) -> Backbone:
+    from tlteach.keras import efficientnet_lite
+
+    full = efficientnet_lite.imagenet_model(efficientnet_lite.build(input_shape, "avg"))
+    full.load_weights(efficientnet_lite.converted_weights_path())
+    out = "avg_pool" if pooling == "avg" else "top_relu"
+    body = keras.Model(full.input, full.get_layer(out).output, name="efficientnet_lite0")
+    return Backbone("efficientnet_lite0", body, efficientnet_lite.HEAD,
+                    lambda x: preprocess("efficientnet_lite0", x),
+                    full.get_layer("predictions"), imagenet_classes(), input_shape[0])
+
+
+def _application(name, input_shape, pooling, pretrained) -> Backbone:
+    cls, _, features = APPLICATIONS[name]
+    try:
+        body = getattr(keras.applications, cls)(
+            input_shape=input_shape, include_top=False, pooling=pooling,
+            weights="imagenet" if pretrained else None)
+    except Exception as error:  # Keras raises a bare Exception("URL fetch failure ...")
+        raise WeightsUnavailableError(
+            f"Could not get Keras' ImageNet weights for {name!r} ({type(error).__name__}: "
+            f"{error}). keras.applications downloads them on first use, which needs internet "
+            "(it works on Colab and Binder) or a copy in ~/.keras/models. Offline, use "
+            "load_backbone('efficientnet_lite0'): its ImageNet weights come with pip."
+        ) from None
+    return Backbone(name, body, features, lambda x: preprocess(name, x), None, None,
+                    input_shape[0])
+
+
+def load_backbone(name: str, input_shape: tuple[int, int, int] = (96, 96, 3),
+                  pooling: str | None = "avg", pretrained: bool = True) -> Backbone:
+    """Load a Keras backbone by name; ``pooling=None`` keeps the feature maps."""
+    if name == "efficientnet_lite0":
+        backbone = _efficientnet_lite0(tuple(input_shape), pooling)
+        if not pretrained:
+            from tlteach.keras import efficientnet_lite
+
+            body = efficientnet_lite.build(tuple(input_shape), pooling)
+            backbone = Backbone(name, body, backbone.num_features, backbone.preprocess,
+                                input_size=input_shape[0])
+        return backbone
+    if name in APPLICATIONS:
+        return _application(name, tuple(input_shape), pooling, pretrained)
+    raise KeyError(f"Unknown backbone {name!r}. Available: {', '.join(NAMES)}.")
+
+
+def extract_features(backbone: Backbone, X: np.ndarray, batch_size: int = 128) -> np.ndarray:
+    """Features ``(N, num_features)`` of uint8 images in inference mode (BatchNorm frozen)."""
+    from tlteach.data.transforms import resize_images, to_rgb
+
+    size = backbone.body.input_shape[1]
+    X = to_rgb(X)
+    out = []
+    for start in range(0, len(X), batch_size):
+        x = resize_images(X[start : start + batch_size], size).astype("float32")
+        out.append(np.asarray(backbone.body(backbone.preprocess(x), training=False)))
+    return np.concatenate(out)
+
+
+def predict_imagenet(backbone: Backbone, images, top: int = 5) -> list[list[tuple[str, float]]]:
+    """Top-``top`` ``(class_name, probability)`` pairs for each image (uint8, any size)."""
+    from tlteach.data.transforms import center_crop_batch
+
+    if backbone.head is None or backbone.classes is None:
+        raise ValueError(f"{backbone.name!r} has no ImageNet head loaded; use "
+                         "load_backbone('efficientnet_lite0').")
+    x = center_crop_batch(images, backbone.body.input_shape[1]).astype("float32")
+    logits = backbone.head(backbone.body(backbone.preprocess(x), training=False))
+    probs = np.asarray(keras.ops.softmax(logits, axis=-1))
+    order = np.argsort(-probs, axis=1)[:, :top]
+    return [[(backbone.classes[i], float(p[i])) for i in row] for p, row in zip(probs, order,
+                                                                               strict=True)]

@@ -1,0 +1,123 @@
+"""Training loops that return a history dict with Keras' keys (loss, accuracy, val_...)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import torch
+from torch import nn
+
+from tlteach.torch.freezing import (
+    _check_module,
+    bn_eval_if_frozen,
+    freeze_to,
+    param_groups,
+    spread_lrs,
+    unfreeze,
+)
+
+
+def _device_of(model: nn.Module) -> torch.device:
+    return next(model.parameters()).device
+
+
+def _loss_and_hits(logits: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, int]:
+    """Cross-entropy (softmax) for ``(B, C)`` logits, binary cross-entropy for ``(B, 1)``."""
+    if logits.ndim == 2 and logits.shape[1] == 1:
+        logits = logits[:, 0]
+        hits = ((logits > 0).long() == y).sum().item()
+        return nn.functional.binary_cross_entropy_with_logits(logits, y.float()), hits
+    if y.max().item() >= logits.shape[1] or y.min().item() < 0:
+        raise ValueError(f"Labels range over {y.min().item()}..{y.max().item()} but the model "
+                         f"outputs {logits.shape[1]} classes: give the head one output per "
+                         "class (or 1 output for a binary task).")
+    return nn.functional.cross_entropy(logits, y), (logits.argmax(1) == y).sum().item()
+
+
+@torch.no_grad()
+def evaluate(model: nn.Module, data: Iterable) -> dict[str, float]:
+    """Mean loss and accuracy of ``model`` over ``data`` (batches of ``(x, y)``), eval mode."""
+    _check_module(model)
+    was_training = model.training
+    model.eval()
+    dev, total, loss_sum, hits = _device_of(model), 0, 0.0, 0
+    for x, y in data:
+        x, y = x.to(dev), y.to(dev)
+        loss, h = _loss_and_hits(model(x), y)
+        loss_sum += loss.item() * len(y)
+        hits += h
+        total += len(y)
+    model.train(was_training)
+    return {"loss": loss_sum / max(total, 1), "accuracy": hits / max(total, 1)}
+
+
+def train_epoch(model: nn.Module, data: Iterable, optimizer: torch.optim.Optimizer) -> dict:
+    """One pass over ``data``; frozen BatchNorm layers stay in inference mode."""
+    model.train()
+    bn_eval_if_frozen(model)
+    dev, total, loss_sum, hits = _device_of(model), 0, 0.0, 0
+    for x, y in data:
+        x, y = x.to(dev), y.to(dev)
+        loss, h = _loss_and_hits(model(x), y)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+        loss_sum += loss.item() * len(y)
+        hits += h
+        total += len(y)
+    model.eval()
+    return {"loss": loss_sum / max(total, 1), "accuracy": hits / max(total, 1)}
+
+
+def fit(model: nn.Module, train: Iterable, val: Iterable | None = None, epochs: int = 5,
+        lr: float | None = 1e-3, optimizer: torch.optim.Optimizer | None = None,
+        initial_epoch: int = 0, progress: bool = True) -> dict[str, list[float]]:
+    """Train for ``epochs`` and return the history: epoch, loss, accuracy, val_loss, val_accuracy.
+
+    The default optimizer is AdamW over the trainable parameters at ``lr``. Pass your own
+    (e.g. with ``param_groups``) for discriminative learning rates. ``initial_epoch``
+    continues the epoch count, as in Keras.
+    """
+    from tqdm.auto import tqdm
+
+    _check_module(model)
+    if optimizer is None:
+        params = [p for p in model.parameters() if p.requires_grad]
+        if not params:
+            raise ValueError("Every parameter is frozen: unfreeze the head (or more) first.")
+        optimizer = torch.optim.AdamW(params, lr=lr)
+    history: dict[str, list[float]] = {"epoch": [], "loss": [], "accuracy": []}
+    bar = tqdm(range(initial_epoch, initial_epoch + epochs), disable=not progress, desc="epochs")
+    for epoch in bar:
+        stats = train_epoch(model, train, optimizer)
+        if val is not None:
+            stats.update({f"val_{k}": v for k, v in evaluate(model, val).items()})
+        history["epoch"].append(epoch + 1)
+        for key, value in stats.items():
+            history.setdefault(key, []).append(value)
+        bar.set_postfix({k: round(v, 3) for k, v in stats.items()})
+    return history
+
+
+def fine_tune(model: nn.Module, train: Iterable, val: Iterable | None = None, epochs: int = 5,
+              freeze_epochs: int = 1, lr: float = 1e-3, unfrozen: int | None = None,
+              lr_ratio: float = 10.0, progress: bool = True) -> dict[str, list[float]]:
+    """Train the head, then fine-tune deeper units with smaller, discriminative learning rates.
+
+    Phase 1: only the last unit (the head) trains for ``freeze_epochs`` at ``lr``.
+    Phase 2: the last ``unfrozen`` units (all when ``None``) train for ``epochs`` with
+    learning rates from ``lr / lr_ratio**2`` (input side) up to ``lr / lr_ratio`` (head).
+    The history continues across phases; ``history["phase_starts"]`` marks each phase.
+    """
+    freeze_to(model, -1)
+    history = fit(model, train, val, freeze_epochs, lr=lr, progress=progress)
+    if unfrozen is None:
+        unfreeze(model)
+    else:
+        freeze_to(model, -unfrozen)
+    groups = param_groups(model, spread_lrs(lr / lr_ratio**2, lr / lr_ratio, 3))
+    second = fit(model, train, val, epochs, optimizer=torch.optim.AdamW(groups),
+                 initial_epoch=freeze_epochs, progress=progress)
+    merged = {k: history.get(k, []) + second.get(k, []) for k in second}
+    merged["phase_starts"] = [0, freeze_epochs]
+    return merged
