@@ -75,6 +75,9 @@ def _efficientnet_lite0(pretrained: bool) -> Backbone:
     net = EfficientNet.from_name("efficientnet-lite0")
     if pretrained:
         net.load_state_dict(efficientnet_lite0_state_dict())
+    for m in net.modules():  # the port's 0.01 leaves running stats stale after a short training
+        if isinstance(m, nn.BatchNorm2d):
+            m.momentum = 0.1  # PyTorch's default; Keras' 0.9 in tlteach.keras
     body = nn.Sequential(OrderedDict(
         stem=nn.Sequential(net._conv_stem, net._bn0, nn.ReLU6()),
         blocks=nn.Sequential(*net._blocks),
@@ -154,17 +157,20 @@ def load_backbone(name: str, pretrained: bool = True) -> Backbone:
 
 
 def to_tensor(X: np.ndarray, size: int | None = None) -> torch.Tensor:
-    """uint8 images ``(N, H, W)`` or ``(N, H, W, 3)`` -> float ``(N, 3, size, size)`` in [0, 1]."""
+    """uint8 images ``(N, H, W)`` or ``(N, H, W, 3)`` -> float ``(N, 3, size, size)`` in [0, 1].
+
+    Resizing uses Pillow (as ``tlteach.keras`` does), so both frameworks see the same pixels.
+    """
+    from tlteach.data.transforms import resize_images
+
     if X.dtype != np.uint8 or X.ndim not in (3, 4) or (X.ndim == 4 and X.shape[-1] != 3):
         raise ValueError(f"Expected uint8 images (N, H, W) or (N, H, W, 3); got {X.dtype} "
                          f"{X.shape}. Convert with tlteach.data.to_rgb / np.uint8 first.")
+    if size is not None and tuple(X.shape[1:3]) != (size, size):
+        X = resize_images(X, size)
     x = torch.from_numpy(np.ascontiguousarray(X))
     x = x[:, None].expand(-1, 3, -1, -1) if x.ndim == 3 else x.permute(0, 3, 1, 2)
-    x = x.float().div(255)
-    if size is not None and tuple(x.shape[-2:]) != (size, size):
-        x = nn.functional.interpolate(x, size=(size, size), mode="bilinear", antialias=True,
-                                      align_corners=False)
-    return x
+    return x.float().div(255)
 
 
 def _fingerprint(backbone: Backbone, X: np.ndarray, size: int) -> str:
@@ -192,7 +198,7 @@ def _forward_features(backbone: Backbone, X: np.ndarray, size: int, batch_size: 
 
 
 def extract_features(backbone: Backbone, X: np.ndarray, size: int | None = None,
-                     batch_size: int = 128, cache: bool = True,
+                     batch_size: int = 32, cache: bool = True,
                      progress: bool = False) -> np.ndarray:
     """Features ``(N, num_features)`` of uint8 images, in inference mode, cached on disk.
 

@@ -56,3 +56,52 @@ def compare_bars(results: dict[str, float], ylabel: str = "test accuracy",
         ax.set_title(title)
     fig.tight_layout()
     return fig
+
+
+def learning_curves(histories: dict[str, dict] | dict, metric: str = "accuracy",
+                    phase_starts: Sequence[int] | None = None,
+                    phase_label: str = "fine-tuning starts") -> plt.Figure:
+    """Training (dashed) and validation (solid) ``metric`` per epoch for one or more runs.
+
+    ``histories``: a history dict (from ``fit``) or ``{name: history}``. Vertical lines mark
+    the epochs in ``phase_starts`` after the first (default: the history's own markers).
+    """
+    if "epoch" in histories:
+        histories = {"": histories}
+    fig, ax = plt.subplots(figsize=(7, 3.5))
+    for i, (name, h) in enumerate(histories.items()):
+        color = f"C{i}"
+        if metric in h:
+            ax.plot(h["epoch"], h[metric], "--", color=color, alpha=0.6,
+                    label=f"{name} train".strip())
+        if f"val_{metric}" in h:
+            ax.plot(h["epoch"], h[f"val_{metric}"], "-o", color=color, markersize=3,
+                    label=f"{name} validation".strip())
+        starts = phase_starts if phase_starts is not None else h.get("phase_starts", [])
+        for start in list(starts)[1:]:
+            ax.axvline(start + 0.5, color="gray", linestyle=":")
+            ax.text(start + 0.6, ax.get_ylim()[0], phase_label, rotation=90, va="bottom",
+                    fontsize=8, color="gray")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel(metric)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def embedding_scatter(embeddings: dict[str, np.ndarray], y: np.ndarray,
+                      class_names: Sequence[str]) -> plt.Figure:
+    """Side-by-side 2-D scatter plots, one per named embedding ``(N, 2)``, coloured by class."""
+    fig, axes = plt.subplots(1, len(embeddings), figsize=(5.5 * len(embeddings), 4.5),
+                             squeeze=False)
+    for ax, (name, points) in zip(axes[0], embeddings.items(), strict=True):
+        for c, label in enumerate(class_names):
+            mask = y == c
+            ax.scatter(points[mask, 0], points[mask, 1], s=8, color=plt.cm.tab10(c % 10),
+                       label=label)
+        ax.set_title(name)
+        ax.set_xticks([])
+        ax.set_yticks([])
+    axes[0, -1].legend(fontsize=7, markerscale=2, loc="center left", bbox_to_anchor=(1, 0.5))
+    fig.tight_layout()
+    return fig

@@ -1,6 +1,6 @@
-"""The Keras 3 side of the course, with the same names as the PyTorch side.
+"""The Keras 3 side of the course, with the same names as the PyTorch side (``tlteach.torch``).
 
-Importing this module imports Keras (and TensorFlow, its default backend).
+Importing this module imports Keras (and TensorFlow, its default backend), never torchvision.
 """
 
 from tlteach.keras.backbones import (
@@ -10,5 +10,18 @@ from tlteach.keras.backbones import (
     predict_imagenet,
     preprocess,
 )
+from tlteach.keras.train import (
+    evaluate,
+    fit,
+    freeze,
+    freeze_to,
+    trainable_parameters,
+    unfreeze,
+    units,
+)
 
-__all__ = ["Backbone", "extract_features", "load_backbone", "predict_imagenet", "preprocess"]
+__all__ = [
+    "Backbone", "evaluate", "extract_features", "fit", "freeze", "freeze_to",
+    "load_backbone", "predict_imagenet", "preprocess", "trainable_parameters", "unfreeze",
+    "units",
+]  # fmt: skip

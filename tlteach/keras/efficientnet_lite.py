@@ -17,6 +17,7 @@ from keras import layers
 STAGES = [(3, 1, 1, 16, 1), (3, 2, 6, 24, 2), (5, 2, 6, 40, 2), (3, 2, 6, 80, 3),
           (5, 1, 6, 112, 3), (5, 2, 6, 192, 4), (3, 1, 6, 320, 1)]  # fmt: skip
 STEM, HEAD, BN_EPSILON = 32, 1280, 1e-3
+BN_MOMENTUM = 0.9  # as the PyTorch side's 0.1: running statistics settle in a short training
 
 
 def block_configs() -> list[dict]:
@@ -33,7 +34,7 @@ def block_configs() -> list[dict]:
 def _conv_bn_relu(x, filters: int, kernel: int, stride: int, name: str, relu: bool = True):
     x = layers.Conv2D(filters, kernel, strides=stride, padding="same", use_bias=False,
                       name=f"{name}_conv")(x)
-    x = layers.BatchNormalization(epsilon=BN_EPSILON, name=f"{name}_bn")(x)
+    x = layers.BatchNormalization(epsilon=BN_EPSILON, momentum=BN_MOMENTUM, name=f"{name}_bn")(x)
     return layers.ReLU(6.0, name=f"{name}_relu")(x) if relu else x
 
 
@@ -43,7 +44,8 @@ def _mbconv(x, cfg: dict, name: str):
         x = _conv_bn_relu(x, hidden, 1, 1, f"{name}_expand")
     x = layers.DepthwiseConv2D(cfg["kernel"], strides=cfg["stride"], padding="same",
                                use_bias=False, name=f"{name}_dw_conv")(x)
-    x = layers.BatchNormalization(epsilon=BN_EPSILON, name=f"{name}_dw_bn")(x)
+    x = layers.BatchNormalization(epsilon=BN_EPSILON, momentum=BN_MOMENTUM,
+                                  name=f"{name}_dw_bn")(x)
     x = layers.ReLU(6.0, name=f"{name}_dw_relu")(x)
     x = _conv_bn_relu(x, cfg["c_out"], 1, 1, f"{name}_project", relu=False)
     if cfg["stride"] == 1 and cfg["c_in"] == cfg["c_out"]:

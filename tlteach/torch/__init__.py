@@ -11,10 +11,10 @@ from tlteach.torch.freezing import (
     unfreeze,
     units,
 )
-from tlteach.torch.train import evaluate, fine_tune, fit, train_epoch
+from tlteach.torch.train import evaluate, fine_tune, fit, tensor_loader, train_epoch
 
 __all__ = [
     "Backbone", "bn_eval_if_frozen", "evaluate", "extract_features", "fine_tune", "fit",
     "freeze", "freeze_to", "load_backbone", "param_groups", "predict_imagenet", "spread_lrs",
-    "train_epoch", "trainable_parameters", "unfreeze", "units",
+    "tensor_loader", "train_epoch", "trainable_parameters", "unfreeze", "units",
 ]  # fmt: skip

@@ -51,10 +51,15 @@ def evaluate(model: nn.Module, data: Iterable) -> dict[str, float]:
     return {"loss": loss_sum / max(total, 1), "accuracy": hits / max(total, 1)}
 
 
-def train_epoch(model: nn.Module, data: Iterable, optimizer: torch.optim.Optimizer) -> dict:
-    """One pass over ``data``; frozen BatchNorm layers stay in inference mode."""
+def train_epoch(model: nn.Module, data: Iterable, optimizer: torch.optim.Optimizer,
+                bn_inference: bool = False) -> dict:
+    """One pass over ``data``; frozen BatchNorm layers (all with ``bn_inference``) in eval."""
     model.train()
     bn_eval_if_frozen(model)
+    if bn_inference:
+        for m in model.modules():
+            if isinstance(m, nn.modules.batchnorm._BatchNorm):
+                m.eval()
     dev, total, loss_sum, hits = _device_of(model), 0, 0.0, 0
     for x, y in data:
         x, y = x.to(dev), y.to(dev)
@@ -71,12 +76,15 @@ def train_epoch(model: nn.Module, data: Iterable, optimizer: torch.optim.Optimiz
 
 def fit(model: nn.Module, train: Iterable, val: Iterable | None = None, epochs: int = 5,
         lr: float | None = 1e-3, optimizer: torch.optim.Optimizer | None = None,
-        initial_epoch: int = 0, progress: bool = True) -> dict[str, list[float]]:
+        initial_epoch: int = 0, bn_inference: bool = False,
+        progress: bool = True) -> dict[str, list[float]]:
     """Train for ``epochs`` and return the history: epoch, loss, accuracy, val_loss, val_accuracy.
 
     The default optimizer is AdamW over the trainable parameters at ``lr``. Pass your own
     (e.g. with ``param_groups``) for discriminative learning rates. ``initial_epoch``
-    continues the epoch count, as in Keras.
+    continues the epoch count, as in Keras. ``bn_inference=True`` keeps every BatchNorm
+    layer in inference mode (running statistics used, not updated) even where its weights
+    train: Keras' ``base_model(x, training=False)``. Frozen BatchNorm layers always are.
     """
     from tqdm.auto import tqdm
 
@@ -89,7 +97,7 @@ def fit(model: nn.Module, train: Iterable, val: Iterable | None = None, epochs: 
     history: dict[str, list[float]] = {"epoch": [], "loss": [], "accuracy": []}
     bar = tqdm(range(initial_epoch, initial_epoch + epochs), disable=not progress, desc="epochs")
     for epoch in bar:
-        stats = train_epoch(model, train, optimizer)
+        stats = train_epoch(model, train, optimizer, bn_inference)
         if val is not None:
             stats.update({f"val_{k}": v for k, v in evaluate(model, val).items()})
         history["epoch"].append(epoch + 1)
@@ -101,23 +109,37 @@ def fit(model: nn.Module, train: Iterable, val: Iterable | None = None, epochs: 
 
 def fine_tune(model: nn.Module, train: Iterable, val: Iterable | None = None, epochs: int = 5,
               freeze_epochs: int = 1, lr: float = 1e-3, unfrozen: int | None = None,
-              lr_ratio: float = 10.0, progress: bool = True) -> dict[str, list[float]]:
+              lr_ratio: float = 10.0, bn_inference: bool = True,
+              progress: bool = True) -> dict[str, list[float]]:
     """Train the head, then fine-tune deeper units with smaller, discriminative learning rates.
 
     Phase 1: only the last unit (the head) trains for ``freeze_epochs`` at ``lr``.
     Phase 2: the last ``unfrozen`` units (all when ``None``) train for ``epochs`` with
     learning rates from ``lr / lr_ratio**2`` (input side) up to ``lr / lr_ratio`` (head).
+    BatchNorm stays in inference mode throughout unless ``bn_inference=False``.
     The history continues across phases; ``history["phase_starts"]`` marks each phase.
     """
     freeze_to(model, -1)
-    history = fit(model, train, val, freeze_epochs, lr=lr, progress=progress)
+    history = fit(model, train, val, freeze_epochs, lr=lr, bn_inference=bn_inference,
+                  progress=progress)
     if unfrozen is None:
         unfreeze(model)
     else:
         freeze_to(model, -unfrozen)
     groups = param_groups(model, spread_lrs(lr / lr_ratio**2, lr / lr_ratio, 3))
     second = fit(model, train, val, epochs, optimizer=torch.optim.AdamW(groups),
-                 initial_epoch=freeze_epochs, progress=progress)
+                 initial_epoch=freeze_epochs, bn_inference=bn_inference, progress=progress)
     merged = {k: history.get(k, []) + second.get(k, []) for k in second}
     merged["phase_starts"] = [0, freeze_epochs]
     return merged
+
+
+def tensor_loader(X, y, batch_size: int = 32, shuffle: bool = False,
+                  seed: int = 0) -> torch.utils.data.DataLoader:
+    """A DataLoader over arrays used as they are (e.g. cached features ``(N, F)``)."""
+    X = torch.as_tensor(X)
+    y = torch.as_tensor(y)
+    generator = torch.Generator().manual_seed(seed)
+    return torch.utils.data.DataLoader(torch.utils.data.TensorDataset(X, y),
+                                       batch_size=batch_size, shuffle=shuffle,
+                                       generator=generator)

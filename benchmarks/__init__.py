@@ -1,0 +1,1 @@
+"""Speed and accuracy benchmarks of the course (``make bench``)."""

@@ -1,0 +1,66 @@
+"""Lessons that span notebooks: PyTorch and Keras land within 5 points of each other.
+
+The frozen-feature head is trained in both frameworks on the same data (each framework
+extracting its own features with its own EfficientNet-Lite0), same optimizer settings,
+for three seeds.
+"""
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from tlteach import data, seed_everything
+from tlteach.backbones import extract_features, load_backbone
+from tlteach.torch import evaluate, fit, tensor_loader
+
+SEEDS = (0, 1, 2)
+EPOCHS, LR, SIZE = 30, 1e-3, 96
+
+
+@pytest.fixture(scope="module")
+def target():
+    X, y, _ = data.load("animals")
+    split = data.split(X, y, val=0.1, test=0.2, seed=0)
+    X_test, y_test = data.few_shot(split.X_test, split.y_test, k=50, seed=0)
+    trains = {s: data.few_shot(split.X_train, split.y_train, k=20, seed=s) for s in SEEDS}
+    return trains, X_test, y_test
+
+
+def torch_head_accuracy(F_train, y_train, F_test, y_test, seed):
+    seed_everything(seed)
+    head = nn.Linear(F_train.shape[1], 10)
+    fit(head, tensor_loader(F_train, y_train, shuffle=True, seed=seed), epochs=EPOCHS, lr=LR,
+        progress=False)
+    return evaluate(head, tensor_loader(F_test, y_test))["accuracy"]
+
+
+def keras_head_accuracy(F_train, y_train, F_test, y_test, seed):
+    import keras
+
+    seed_everything(seed)
+    head = keras.Sequential([keras.Input(shape=(F_train.shape[1],)), keras.layers.Dense(10)])
+    head.compile(optimizer=keras.optimizers.AdamW(LR),
+                 loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+                 metrics=["accuracy"])
+    head.fit(F_train, y_train, epochs=EPOCHS, batch_size=32, verbose=0)
+    return head.evaluate(F_test, y_test, verbose=0, return_dict=True)["accuracy"]
+
+
+def test_frozen_head_agrees_between_pytorch_and_keras(target):
+    from tlteach import keras as tk
+
+    trains, X_test, y_test = target
+    torch_backbone = load_backbone("efficientnet_lite0")
+    keras_backbone = tk.load_backbone("efficientnet_lite0", input_shape=(SIZE, SIZE, 3))
+    F_test_t = extract_features(torch_backbone, X_test, size=SIZE)
+    F_test_k = tk.extract_features(keras_backbone, X_test)
+    assert np.abs(F_test_t - F_test_k).max() < 1e-3  # the same network in both frameworks
+    for seed, (X_train, y_train) in trains.items():
+        a_torch = torch_head_accuracy(extract_features(torch_backbone, X_train, size=SIZE),
+                                      y_train, F_test_t, y_test, seed)
+        a_keras = keras_head_accuracy(tk.extract_features(keras_backbone, X_train), y_train,
+                                      F_test_k, y_test, seed)
+        assert a_torch > 0.7 and a_keras > 0.7, (seed, a_torch, a_keras)
+        assert abs(a_torch - a_keras) <= 0.05, (seed, a_torch, a_keras)
+        torch.manual_seed(0)
