@@ -33,7 +33,7 @@ notebooks: install
 
 ## lint: ruff over the package, tests, scripts and notebooks
 lint: install
-	$(VENV)/bin/ruff check tlteach tests scripts notebooks
+	$(VENV)/bin/ruff check tlteach tests scripts benchmarks notebooks
 
 ## bench: measure speed and accuracy; writes benchmarks/results.md
 bench: install

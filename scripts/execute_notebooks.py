@@ -44,7 +44,10 @@ def leaked_paths(nb) -> list[str]:
 def execute(path: Path, timeout: int) -> float:
     """Run one notebook in place with an empty tlteach cache (a first run's time)."""
     nb = nbformat.read(path, as_version=4)
-    runner = ExecutePreprocessor(timeout=timeout, kernel_name="python3", record_timing=False)
+    # C-level output (TensorFlow's start-up log lines, with timestamps and process ids) goes
+    # to this terminal instead of the stored outputs; Python warnings are still stored.
+    runner = ExecutePreprocessor(timeout=timeout, kernel_name="python3", record_timing=False,
+                                 extra_arguments=["--IPKernelApp.capture_fd_output=False"])
     with tempfile.TemporaryDirectory(prefix="tlteach-cache-") as cache:
         os.environ["TLTEACH_CACHE"] = cache
         start = time.perf_counter()

@@ -66,3 +66,21 @@ def test_keras_side_never_imports_torchvision(course_cache):
             "b = tk.load_backbone('efficientnet_lite0', input_shape=(32, 32, 3))\n"
             "assert 'torchvision' not in sys.modules\n")
     subprocess.run([sys.executable, "-c", code], check=True, capture_output=True)
+
+
+def test_loading_pretrained_weights_draws_no_random_numbers(tk, tmp_path, monkeypatch):
+    """A seeded notebook gives the same numbers on a first run (empty cache) and later."""
+    import keras
+
+    import tlteach
+
+    def next_draw(cache_dir):
+        monkeypatch.setenv("TLTEACH_CACHE", str(cache_dir))
+        tlteach.seed_everything(0)
+        tk.load_backbone("efficientnet_lite0", input_shape=(32, 32, 3))
+        return keras.random.uniform((3,)).numpy()
+
+    first = next_draw(tmp_path)  # converts the weights
+    assert np.array_equal(next_draw(tmp_path), first)  # reads them from the cache
+    tlteach.seed_everything(0)
+    assert np.array_equal(keras.random.uniform((3,)).numpy(), first)

@@ -105,3 +105,26 @@ def embedding_scatter(embeddings: dict[str, np.ndarray], y: np.ndarray,
     axes[0, -1].legend(fontsize=7, markerscale=2, loc="center left", bbox_to_anchor=(1, 0.5))
     fig.tight_layout()
     return fig
+
+
+def heatmap(values: np.ndarray, row_labels: Sequence[str], col_labels: Sequence[str],
+            annotations: Sequence[Sequence[str]] | None = None, title: str | None = None,
+            cmap: str = "viridis") -> plt.Figure:
+    """A labelled heatmap ``(rows, cols)``; each cell shows its value and, when given, a note."""
+    fig, ax = plt.subplots(figsize=(1.6 * len(col_labels) + 2, 0.8 * len(row_labels) + 1.5))
+    image = ax.imshow(values, cmap=cmap, aspect="auto")
+    ax.set_xticks(range(len(col_labels)), col_labels)
+    ax.set_yticks(range(len(row_labels)), row_labels)
+    middle = (np.nanmax(values) + np.nanmin(values)) / 2
+    for i in range(values.shape[0]):
+        for j in range(values.shape[1]):
+            text = f"{values[i, j]:.2f}"
+            if annotations is not None:
+                text += f"\n{annotations[i][j]}"
+            ax.text(j, i, text, ha="center", va="center", fontsize=8,
+                    color="white" if values[i, j] < middle else "black")
+    fig.colorbar(image, ax=ax)
+    if title:
+        ax.set_title(title)
+    fig.tight_layout()
+    return fig

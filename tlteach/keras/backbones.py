@@ -51,7 +51,8 @@ def preprocess(name: str, x):
 def _efficientnet_lite0(input_shape, pooling) -> Backbone:
     from tlteach.keras import efficientnet_lite
 
-    full = efficientnet_lite.imagenet_model(efficientnet_lite.build(input_shape, "avg"))
+    full = efficientnet_lite.imagenet_model(
+        efficientnet_lite.build(input_shape, "avg", random_init=False))
     full.load_weights(efficientnet_lite.converted_weights_path())
     out = "avg_pool" if pooling == "avg" else "top_relu"
     body = keras.Model(full.input, full.get_layer(out).output, name="efficientnet_lite0")
@@ -80,15 +81,14 @@ def _application(name, input_shape, pooling, pretrained) -> Backbone:
 def load_backbone(name: str, input_shape: tuple[int, int, int] = (96, 96, 3),
                   pooling: str | None = "avg", pretrained: bool = True) -> Backbone:
     """Load a Keras backbone by name; ``pooling=None`` keeps the feature maps."""
+    if name == "efficientnet_lite0" and pretrained:
+        return _efficientnet_lite0(tuple(input_shape), pooling)
     if name == "efficientnet_lite0":
-        backbone = _efficientnet_lite0(tuple(input_shape), pooling)
-        if not pretrained:
-            from tlteach.keras import efficientnet_lite
+        from tlteach.keras import efficientnet_lite
 
-            body = efficientnet_lite.build(tuple(input_shape), pooling)
-            backbone = Backbone(name, body, backbone.num_features, backbone.preprocess,
-                                input_size=input_shape[0])
-        return backbone
+        body = efficientnet_lite.build(tuple(input_shape), pooling)
+        return Backbone(name, body, efficientnet_lite.HEAD, lambda x: preprocess(name, x),
+                        input_size=input_shape[0])
     if name in APPLICATIONS:
         return _application(name, tuple(input_shape), pooling, pretrained)
     raise KeyError(f"Unknown backbone {name!r}. Available: {', '.join(NAMES)}.")

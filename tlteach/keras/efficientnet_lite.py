@@ -31,35 +31,44 @@ def block_configs() -> list[dict]:
     return configs
 
 
-def _conv_bn_relu(x, filters: int, kernel: int, stride: int, name: str, relu: bool = True):
+def _conv_bn_relu(x, filters: int, kernel: int, stride: int, name: str, init: str,
+                  relu: bool = True):
     x = layers.Conv2D(filters, kernel, strides=stride, padding="same", use_bias=False,
-                      name=f"{name}_conv")(x)
+                      kernel_initializer=init, name=f"{name}_conv")(x)
     x = layers.BatchNormalization(epsilon=BN_EPSILON, momentum=BN_MOMENTUM, name=f"{name}_bn")(x)
     return layers.ReLU(6.0, name=f"{name}_relu")(x) if relu else x
 
 
-def _mbconv(x, cfg: dict, name: str):
+def _mbconv(x, cfg: dict, name: str, init: str):
     inputs, hidden = x, cfg["c_in"] * cfg["expand"]
     if cfg["expand"] != 1:
-        x = _conv_bn_relu(x, hidden, 1, 1, f"{name}_expand")
+        x = _conv_bn_relu(x, hidden, 1, 1, f"{name}_expand", init)
     x = layers.DepthwiseConv2D(cfg["kernel"], strides=cfg["stride"], padding="same",
-                               use_bias=False, name=f"{name}_dw_conv")(x)
+                               use_bias=False, depthwise_initializer=init,
+                               name=f"{name}_dw_conv")(x)
     x = layers.BatchNormalization(epsilon=BN_EPSILON, momentum=BN_MOMENTUM,
                                   name=f"{name}_dw_bn")(x)
     x = layers.ReLU(6.0, name=f"{name}_dw_relu")(x)
-    x = _conv_bn_relu(x, cfg["c_out"], 1, 1, f"{name}_project", relu=False)
+    x = _conv_bn_relu(x, cfg["c_out"], 1, 1, f"{name}_project", init, relu=False)
     if cfg["stride"] == 1 and cfg["c_in"] == cfg["c_out"]:
         x = layers.Add(name=f"{name}_add")([x, inputs])
     return x
 
 
-def build(input_shape: tuple[int, int, int], pooling: str | None = "avg") -> keras.Model:
-    """The EfficientNet-Lite0 body (random weights): images -> features or feature maps."""
+def build(input_shape: tuple[int, int, int], pooling: str | None = "avg",
+          random_init: bool = True) -> keras.Model:
+    """The EfficientNet-Lite0 body: images -> features or feature maps.
+
+    ``random_init=False`` starts from zeros, for weights loaded right after: building then
+    draws nothing from Keras' random generator, so a seeded notebook gives the same numbers
+    whether or not the converted weights were already cached.
+    """
+    init = "glorot_uniform" if random_init else "zeros"
     inputs = keras.Input(shape=input_shape, name="image")
-    x = _conv_bn_relu(inputs, STEM, 3, 2, "stem")
+    x = _conv_bn_relu(inputs, STEM, 3, 2, "stem", init)
     for i, cfg in enumerate(block_configs()):
-        x = _mbconv(x, cfg, f"block{i:02d}")
-    x = _conv_bn_relu(x, HEAD, 1, 1, "top")
+        x = _mbconv(x, cfg, f"block{i:02d}", init)
+    x = _conv_bn_relu(x, HEAD, 1, 1, "top", init)
     if pooling == "avg":
         x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
     return keras.Model(inputs, x, name="efficientnet_lite0")
@@ -93,8 +102,8 @@ def torch_to_keras_weights(state: dict) -> dict[str, list[np.ndarray]]:
 
 
 def imagenet_model(body: keras.Model) -> keras.Model:
-    """Body plus the 1000-class ImageNet layer ``predictions`` (logits)."""
-    logits = layers.Dense(1000, name="predictions")(body.output)
+    """Body plus the 1000-class ImageNet layer ``predictions`` (logits), zero-initialised."""
+    logits = layers.Dense(1000, kernel_initializer="zeros", name="predictions")(body.output)
     return keras.Model(body.input, logits, name="efficientnet_lite0_imagenet")
 
 
@@ -106,7 +115,7 @@ def converted_weights_path() -> str:
     path = cache_dir("keras") / f"efficientnet_lite0-{EFFICIENTNET_LITE0_SHA256[:12]}.weights.h5"
     if not path.exists():
         state = {k: v.numpy() for k, v in efficientnet_lite0_state_dict().items()}
-        model = imagenet_model(build((224, 224, 3)))
+        model = imagenet_model(build((224, 224, 3), random_init=False))
         for name, weights in torch_to_keras_weights(state).items():
             model.get_layer(name).set_weights(weights)
         atomic_write(path, lambda tmp: model.save_weights(tmp))

@@ -1,9 +1,11 @@
 """Freezing vocabulary and training helpers for Keras 3, named as in ``tlteach.torch``.
 
-Keras freezes with ``layer.trainable = False``. A frozen ``BatchNormalization`` layer runs
-in inference mode in Keras 3; still call the base model with ``training=False`` (as the
-classic tutorial does), so that BatchNorm stays in inference mode after you unfreeze it
-for fine-tuning.
+Keras freezes with ``layer.trainable = False``, and a frozen ``BatchNormalization`` layer
+always runs in inference mode. Calling a base model with ``training=False`` (as Keras 2
+tutorials do) is not enough in Keras 3: a functional model passes ``fit``'s
+``training=True`` down to nested models, overriding that argument, so an unfrozen base
+would update its BatchNorm statistics. ``unfreeze`` and ``freeze_to`` therefore keep
+BatchNorm layers frozen unless ``train_bn=True``.
 """
 
 from __future__ import annotations
@@ -29,6 +31,15 @@ def units(model: keras.Model) -> list[keras.layers.Layer]:
     return out
 
 
+def _batchnorm_layers(model: keras.layers.Layer) -> list[keras.layers.Layer]:
+    if isinstance(model, keras.layers.BatchNormalization):
+        return [model]
+    found = []
+    for layer in getattr(model, "layers", []):
+        found.extend(_batchnorm_layers(layer))
+    return found
+
+
 def freeze(model: keras.layers.Layer) -> keras.layers.Layer:
     """``trainable = False`` for the model (or layer) and everything in it; returns it."""
     _check_model(model)
@@ -36,15 +47,20 @@ def freeze(model: keras.layers.Layer) -> keras.layers.Layer:
     return model
 
 
-def unfreeze(model: keras.layers.Layer) -> keras.layers.Layer:
-    """``trainable = True`` for the model (or layer) and everything in it; returns it."""
+def unfreeze(model: keras.layers.Layer, train_bn: bool = False) -> keras.layers.Layer:
+    """``trainable = True`` for the model and everything in it, BatchNorm layers excepted
+    (they stay frozen, hence in inference mode) unless ``train_bn``; returns it."""
     _check_model(model)
     model.trainable = True
+    if not train_bn:
+        for layer in _batchnorm_layers(model):
+            layer.trainable = False
     return model
 
 
-def freeze_to(model: keras.Model, n: int) -> keras.Model:
-    """Freeze the first ``n`` units and unfreeze the rest (``n < 0``: train the last ``-n``).
+def freeze_to(model: keras.Model, n: int, train_bn: bool = False) -> keras.Model:
+    """Freeze the first ``n`` units and unfreeze the rest (``n < 0``: train the last ``-n``);
+    BatchNorm layers stay frozen unless ``train_bn``.
 
     The tutorial's ``fine_tune_at``: ``freeze_to(base_model, fine_tune_at)``. Recompile
     the model afterwards, as Keras requires after changing ``trainable``.
@@ -56,6 +72,8 @@ def freeze_to(model: keras.Model, n: int) -> keras.Model:
     first_trainable = n % len(parts) if n < 0 else n
     for i, layer in enumerate(parts):
         layer.trainable = i >= first_trainable
+        if isinstance(layer, keras.layers.BatchNormalization) and not train_bn:
+            layer.trainable = False
     return model
 
 
@@ -65,17 +83,25 @@ def trainable_parameters(model: keras.Model) -> int:
 
 
 def fit(model: keras.Model, train, val=None, epochs: int = 5, initial_epoch: int = 0,
-        verbose: int = 0) -> dict[str, list[float]]:
-    """``model.fit`` (compile first) returning the history dict plus an ``epoch`` list."""
+        batch_size: int = 32, verbose: int = 0) -> dict[str, list[float]]:
+    """``model.fit`` (compile first) returning the history dict plus an ``epoch`` list.
+
+    ``train`` and ``val``: ``tf.data`` datasets or ``(X, y)`` arrays (batched by
+    ``batch_size``). ``epochs`` counts from ``initial_epoch``, as in the PyTorch ``fit``.
+    """
     _check_model(model)
-    history = model.fit(train, validation_data=val, epochs=initial_epoch + epochs,
-                        initial_epoch=initial_epoch, verbose=verbose)
+    x, y = train if isinstance(train, tuple) else (train, None)
+    arrays = y is not None  # a dataset is batched and shuffled already
+    history = model.fit(x, y, validation_data=val, epochs=initial_epoch + epochs,
+                        initial_epoch=initial_epoch, verbose=verbose, shuffle=arrays,
+                        batch_size=batch_size if arrays else None)
     out = {"epoch": [e + 1 for e in history.epoch]}
     out.update({k: [float(v) for v in vs] for k, vs in history.history.items()})
     return out
 
 
 def evaluate(model: keras.Model, data) -> dict[str, float]:
-    """Loss and metrics of a compiled model on ``data``, as a dict."""
+    """Loss and metrics of a compiled model on ``data`` (a dataset or ``(X, y)``), as a dict."""
     _check_model(model)
-    return {k: float(v) for k, v in model.evaluate(data, verbose=0, return_dict=True).items()}
+    x, y = data if isinstance(data, tuple) else (data, None)
+    return {k: float(v) for k, v in model.evaluate(x, y, verbose=0, return_dict=True).items()}

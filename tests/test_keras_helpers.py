@@ -1,0 +1,90 @@
+import numpy as np
+import pytest
+import torch
+
+
+@pytest.fixture(scope="module")
+def keras():
+    import keras
+
+    return keras
+
+
+def small_model(keras, n_classes=3):
+    inner = keras.Sequential([keras.Input(shape=(4,)), keras.layers.Dense(8, name="d1"),
+                              keras.layers.BatchNormalization(name="bn"),
+                              keras.layers.Dense(8, name="d2")], name="base")
+    inputs = keras.Input(shape=(4,))
+    outputs = keras.layers.Dense(n_classes, name="head")(inner(inputs, training=False))
+    return keras.Model(inputs, outputs), inner
+
+
+def test_units_and_freezing(keras):
+    from tlteach.keras import freeze, freeze_to, trainable_parameters, unfreeze, units
+
+    model, base = small_model(keras)
+    assert [u.name for u in units(model)] == ["d1", "bn", "d2", "head"]
+    total = trainable_parameters(model)
+    freeze(base)
+    assert trainable_parameters(model) == 8 * 3 + 3  # the head only
+    unfreeze(base, train_bn=True)
+    assert trainable_parameters(model) == total
+    unfreeze(base)
+    assert not base.get_layer("bn").trainable and base.get_layer("d1").trainable
+    freeze_to(model, -3)
+    assert [u.trainable for u in units(model)] == [False, False, True, True]  # bn stays frozen
+    freeze_to(model, -3, train_bn=True)
+    assert [u.trainable for u in units(model)] == [False, True, True, True]
+    with pytest.raises(ValueError, match="out of range"):
+        freeze_to(model, 9)
+
+
+def test_fit_history_continues_epochs_and_learns(keras):
+    import tlteach
+    import tlteach.keras
+    from tlteach.keras import evaluate, fit
+
+    tlteach.seed_everything(0)
+    rng = np.random.default_rng(0)
+    y = np.arange(300) % 3
+    X = rng.normal(size=(300, 4)).astype("float32") + 3 * y[:, None]
+    model, base = small_model(keras)
+    tlteach.keras.unfreeze(base)  # BatchNorm frozen: fit and evaluate normalise alike
+    model.compile(optimizer=keras.optimizers.Adam(1e-2),
+                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+                  metrics=["accuracy"])
+    first = fit(model, (X, y), (X, y), epochs=3)
+    assert first["epoch"] == [1, 2, 3] and {"loss", "accuracy", "val_accuracy"} <= set(first)
+    second = fit(model, (X, y), epochs=2, initial_epoch=3)
+    assert second["epoch"] == [4, 5]
+    import tensorflow as tf
+
+    dataset = tf.data.Dataset.from_tensor_slices((X, y)).batch(64)
+    assert evaluate(model, dataset)["accuracy"] > 0.8
+
+
+def test_frameworks_refuse_each_others_models(keras):
+    import tlteach.keras as tk
+    import tlteach.torch as tt
+
+    model, _ = small_model(keras)
+    with pytest.raises(TypeError, match="tlteach.keras"):
+        tt.freeze(model)
+    with pytest.raises(TypeError, match="tlteach.torch"):
+        tk.freeze(torch.nn.Linear(2, 2))
+
+
+def test_unfrozen_batchnorm_updates_despite_training_false_unless_frozen(keras):
+    """Why unfreeze keeps BatchNorm frozen: Keras 3 overrides a nested training=False."""
+    from tlteach.keras import unfreeze
+
+    X = np.random.default_rng(0).normal(10, 5, size=(64, 4)).astype("float32")
+    y = np.zeros(64, dtype="int64")
+    for train_bn in (True, False):
+        model, base = small_model(keras)
+        unfreeze(base, train_bn=train_bn)
+        model.compile("sgd", keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+        bn = base.get_layer("bn")
+        before = np.array(bn.moving_mean)
+        model.fit(X, y, epochs=1, batch_size=32, verbose=0)
+        assert np.allclose(before, np.array(bn.moving_mean)) != train_bn
