@@ -88,3 +88,22 @@ def test_unfrozen_batchnorm_updates_despite_training_false_unless_frozen(keras):
         before = np.array(bn.moving_mean)
         model.fit(X, y, epochs=1, batch_size=32, verbose=0)
         assert np.allclose(before, np.array(bn.moving_mean)) != train_bn
+
+
+def test_fit_restore_best_ends_on_the_best_validation_epoch(keras):
+    import tlteach
+    from tlteach.keras import evaluate, fit
+
+    tlteach.seed_everything(0)
+    rng = np.random.default_rng(0)
+    y = np.arange(120) % 3
+    X = rng.normal(size=(120, 4)).astype("float32") + y[:, None]
+    model, _ = small_model(keras)
+    model.compile(optimizer=keras.optimizers.SGD(2.0),  # a step too large: accuracy jumps
+                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+                  metrics=["accuracy"])
+    history = fit(model, (X, y), (X[:60], y[:60]), epochs=6, restore_best=True)
+    assert evaluate(model, (X[:60], y[:60]))["accuracy"] == pytest.approx(
+        max(history["val_accuracy"]))
+    with pytest.raises(ValueError, match="validation data"):
+        fit(model, (X, y), epochs=1, restore_best=True)

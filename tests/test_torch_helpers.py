@@ -121,3 +121,13 @@ def test_clear_errors_for_wrong_head_and_wrong_framework():
     freeze(model)
     with pytest.raises(ValueError, match="Every parameter is frozen"):
         fit(model, tiny_data(), epochs=1, progress=False)
+
+
+def test_fit_restore_best_ends_on_the_best_validation_epoch():
+    torch.manual_seed(0)
+    train, val = tiny_data(seed=0), tiny_data(seed=1)
+    model = nn.Sequential(nn.Flatten(), nn.Linear(3 * 8 * 8, 3))
+    history = fit(model, train, val, epochs=6, lr=0.5, restore_best=True, progress=False)
+    assert evaluate(model, val)["accuracy"] == max(history["val_accuracy"])
+    with pytest.raises(ValueError, match="validation data"):
+        fit(model, train, epochs=1, restore_best=True, progress=False)

@@ -83,18 +83,26 @@ def trainable_parameters(model: keras.Model) -> int:
 
 
 def fit(model: keras.Model, train, val=None, epochs: int = 5, initial_epoch: int = 0,
-        batch_size: int = 32, verbose: int = 0) -> dict[str, list[float]]:
+        batch_size: int = 32, restore_best: bool = False,
+        verbose: int = 0) -> dict[str, list[float]]:
     """``model.fit`` (compile first) returning the history dict plus an ``epoch`` list.
 
     ``train`` and ``val``: ``tf.data`` datasets or ``(X, y)`` arrays (batched by
     ``batch_size``). ``epochs`` counts from ``initial_epoch``, as in the PyTorch ``fit``.
+    ``restore_best=True`` (needs ``val``) ends with the weights of the best validation
+    accuracy: ``EarlyStopping(restore_best_weights=True)`` that never stops early.
     """
     _check_model(model)
+    if restore_best and val is None:
+        raise ValueError("restore_best=True needs validation data (val) to pick the best epoch.")
+    callbacks = [keras.callbacks.EarlyStopping(
+        monitor="val_accuracy", mode="max", patience=epochs + initial_epoch,
+        restore_best_weights=True)] if restore_best else []
     x, y = train if isinstance(train, tuple) else (train, None)
     arrays = y is not None  # a dataset is batched and shuffled already
     history = model.fit(x, y, validation_data=val, epochs=initial_epoch + epochs,
                         initial_epoch=initial_epoch, verbose=verbose, shuffle=arrays,
-                        batch_size=batch_size if arrays else None)
+                        batch_size=batch_size if arrays else None, callbacks=callbacks)
     out = {"epoch": [e + 1 for e in history.epoch]}
     out.update({k: [float(v) for v in vs] for k, vs in history.history.items()})
     return out

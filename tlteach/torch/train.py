@@ -76,7 +76,7 @@ def train_epoch(model: nn.Module, data: Iterable, optimizer: torch.optim.Optimiz
 
 def fit(model: nn.Module, train: Iterable, val: Iterable | None = None, epochs: int = 5,
         lr: float | None = 1e-3, optimizer: torch.optim.Optimizer | None = None,
-        initial_epoch: int = 0, bn_inference: bool = False,
+        initial_epoch: int = 0, bn_inference: bool = False, restore_best: bool = False,
         progress: bool = True) -> dict[str, list[float]]:
     """Train for ``epochs`` and return the history: epoch, loss, accuracy, val_loss, val_accuracy.
 
@@ -85,6 +85,8 @@ def fit(model: nn.Module, train: Iterable, val: Iterable | None = None, epochs: 
     continues the epoch count, as in Keras. ``bn_inference=True`` keeps every BatchNorm
     layer in inference mode (running statistics used, not updated) even where its weights
     train: Keras' ``base_model(x, training=False)``. Frozen BatchNorm layers always are.
+    ``restore_best=True`` (needs ``val``) ends with the weights of the epoch with the best
+    validation accuracy, as Keras' ``EarlyStopping(restore_best_weights=True)``.
     """
     from tqdm.auto import tqdm
 
@@ -94,7 +96,10 @@ def fit(model: nn.Module, train: Iterable, val: Iterable | None = None, epochs: 
         if not params:
             raise ValueError("Every parameter is frozen: unfreeze the head (or more) first.")
         optimizer = torch.optim.AdamW(params, lr=lr)
+    if restore_best and val is None:
+        raise ValueError("restore_best=True needs validation data (val) to pick the best epoch.")
     history: dict[str, list[float]] = {"epoch": [], "loss": [], "accuracy": []}
+    best_accuracy, best_state = -1.0, None
     bar = tqdm(range(initial_epoch, initial_epoch + epochs), disable=not progress, desc="epochs")
     for epoch in bar:
         stats = train_epoch(model, train, optimizer, bn_inference)
@@ -104,6 +109,11 @@ def fit(model: nn.Module, train: Iterable, val: Iterable | None = None, epochs: 
         for key, value in stats.items():
             history.setdefault(key, []).append(value)
         bar.set_postfix({k: round(v, 3) for k, v in stats.items()})
+        if restore_best and stats["val_accuracy"] > best_accuracy:
+            best_accuracy = stats["val_accuracy"]
+            best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+    if best_state is not None:
+        model.load_state_dict(best_state)
     return history
 
 

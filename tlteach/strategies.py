@@ -1,0 +1,233 @@
+"""Four transfer strategies run on equal terms: the strategy grid of notebook 04 (PyTorch).
+
+- ``scratch``: the course's small CNN, randomly initialised, trained on the target images
+  at their own size (a small network is the fair baseline for few labels);
+- ``frozen``: a pretrained body, frozen; a new linear head trained on its features;
+- ``fine-tune top``: continues from the frozen run's head; the last units of the body train
+  too, at a 10x smaller learning rate, BatchNorm in inference mode;
+- ``fine-tune all``: the same with every unit of the body trainable.
+
+Nothing is augmented, so a frozen part of the network gives the same output for an image in
+every epoch. Its outputs are computed once (``layer_outputs``) and only the trainable part
+runs per epoch: the numbers are those of the classic per-epoch pipeline, in a fraction of
+the time. Every strategy trains for about the same number of optimizer steps
+(``epochs_for``), keeps the weights of its best validation epoch (``restore_best``), and
+starts from ``seed_everything(seed)``.
+"""
+
+from __future__ import annotations
+
+import copy
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torch import nn
+
+from tlteach.backbones import Backbone, to_tensor
+from tlteach.data import few_shot, load, split, to_torch_loader
+from tlteach.models import SmallCNN, small_cnn_preprocess
+from tlteach.runtime import seed_everything
+from tlteach.torch.freezing import freeze, unfreeze, units
+from tlteach.torch.train import evaluate, fit, tensor_loader
+
+STRATEGIES = ("scratch", "frozen", "fine-tune top", "fine-tune all")
+FOLK_TABLE = {  # (small target data?, target similar to the source?) -> recommendation
+    (True, True): "frozen",
+    (False, True): "fine-tune all",
+    (True, False): "fine-tune top",
+    (False, False): "scratch",
+}
+"""The decision table of the literature (e.g. the CS231n transfer-learning notes): small and
+similar, train a classifier on frozen features; large and similar, fine-tune the whole
+network; small and different, re-train the top layers; large and different, train from
+scratch (in practice: start from pretrained weights anyway)."""
+
+
+@dataclass
+class Target:
+    """A target task: a labelled training pool, a validation set and a test set (uint8)."""
+
+    name: str
+    X_pool: np.ndarray
+    y_pool: np.ndarray
+    X_val: np.ndarray
+    y_val: np.ndarray
+    X_test: np.ndarray
+    y_test: np.ndarray
+    class_names: list[str]
+
+
+@dataclass
+class Budget:
+    """Optimizer steps (batches of ``batch_size``) per training phase, and learning rates."""
+
+    head_steps: int = 150
+    fine_tune_steps: int = 30
+    scratch_steps: int = 300
+    batch_size: int = 32
+    head_lr: float = 1e-3
+    fine_tune_lr: float = 1e-4
+    scratch_lr: float = 1e-3
+
+
+def load_target(source: str, val_per_class: int = 10, test_per_class: int = 100) -> Target:
+    """A course data source split into a training pool, a validation and a test set (seed 0)."""
+    X, y, class_names = load(source)
+    parts = split(X, y, val=0.1, test=0.2, seed=0)
+    X_val, y_val = few_shot(parts.X_val, parts.y_val, k=val_per_class, seed=0)
+    X_test, y_test = few_shot(parts.X_test, parts.y_test, k=test_per_class, seed=0)
+    return Target(source, parts.X_train, parts.y_train, X_val, y_val, X_test, y_test,
+                  list(class_names))
+
+
+def folk_recommendation(labels_per_class: int, similar: bool, small_below: int = 50) -> str:
+    """The strategy the folk decision table recommends for a target (see ``FOLK_TABLE``)."""
+    return FOLK_TABLE[labels_per_class < small_below, similar]
+
+
+def epochs_for(n_examples: int, batch_size: int, steps: int) -> int:
+    """The number of whole epochs closest to ``steps`` optimizer steps (at least 1)."""
+    per_epoch = -(-n_examples // batch_size)
+    return max(1, round(steps / per_epoch))
+
+
+def flat_model(backbone: Backbone, num_classes: int) -> nn.Sequential:
+    """``preprocess``, the body's layers and a new linear head as one flat ``nn.Sequential``.
+
+    Nested ``nn.Sequential`` containers of the body are opened, so that the model can be
+    cut between any two layers (``split_top``).
+    """
+
+    def leaves(module: nn.Module) -> list[nn.Module]:
+        if isinstance(module, nn.Sequential):
+            return [leaf for child in module.children() for leaf in leaves(child)]
+        return [module]
+
+    head = nn.Linear(backbone.num_features, num_classes)
+    return nn.Sequential(backbone.preprocess, *leaves(backbone.body), head)
+
+
+def split_top(model: nn.Sequential, n_units: int) -> tuple[nn.Sequential, nn.Sequential]:
+    """Cut a flat model before its last ``n_units`` parameter-owning units (see
+    ``tlteach.torch.units``): returns ``(bottom, top)``, sharing the model's layers."""
+    parts = units(model)
+    if not 1 <= n_units <= len(parts):
+        raise ValueError(f"n_units={n_units} is out of range: the model has {len(parts)} units.")
+    first = parts[-n_units]
+    layers = list(model)
+    cut = next((i for i, layer in enumerate(layers) if layer is first), None)
+    if cut is None:
+        raise ValueError("The unit to cut at is nested inside a layer; use flat_model(...).")
+    return model[:cut], model[cut:]
+
+
+@torch.inference_mode()
+def layer_outputs(module: nn.Module, inputs: np.ndarray | torch.Tensor, size: int | None = None,
+                  batch_size: int = 64) -> torch.Tensor:
+    """The outputs of a frozen ``module`` (eval mode) for uint8 images or earlier outputs."""
+    module.eval()
+    dev = next((p.device for p in module.parameters()), torch.device("cpu"))
+    out = []
+    for start in range(0, len(inputs), batch_size):
+        batch = inputs[start : start + batch_size]
+        x = to_tensor(batch, size) if isinstance(batch, np.ndarray) else batch
+        out.append(module(x.to(dev)).float().cpu())
+    return torch.cat(out)
+
+
+def _merge(first: dict, second: dict) -> dict:
+    """Two histories as one, with a phase marker where the second starts."""
+    merged = {k: first.get(k, []) + second.get(k, []) for k in second}
+    merged["phase_starts"] = [0, len(first["epoch"])]
+    return merged
+
+
+def run_strategies(backbone: Backbone, target: Target, labels_per_class: int, seed: int = 0,
+                   size: int = 64, top_units: int = 7, budget: Budget | None = None,
+                   strategies: tuple[str, ...] = STRATEGIES) -> dict[str, dict]:
+    """Train each strategy on ``labels_per_class`` examples per class of ``target``.
+
+    Returns ``{strategy: {"accuracy", "history", "seconds"}}``: test accuracy, the
+    training history (fine-tuning runs include the head phase, marked) and the wall time.
+    ``top_units``: units that ``fine-tune top`` trains (7: the last 4 blocks, the last
+    convolution and its BatchNorm, the head). The backbone itself is not changed.
+    """
+    unknown = set(strategies) - set(STRATEGIES)
+    if unknown:
+        raise ValueError(f"Unknown strategies {sorted(unknown)}; choose from {STRATEGIES}.")
+    b = budget or Budget()
+    X, y = few_shot(target.X_pool, target.y_pool, k=labels_per_class, seed=seed)
+    n_classes = len(target.class_names)
+    results: dict[str, dict] = {}
+
+    def loader(inputs, labels, shuffle=False):
+        return tensor_loader(inputs, labels, batch_size=b.batch_size, shuffle=shuffle, seed=seed)
+
+    if "scratch" in strategies:
+        start = time.perf_counter()
+        seed_everything(seed)
+        net = nn.Sequential(small_cnn_preprocess(), SmallCNN(n_classes))
+        history = fit(net, to_torch_loader(X, y, batch_size=b.batch_size, shuffle=True,
+                                           seed=seed),
+                      to_torch_loader(target.X_val, target.y_val, batch_size=128),
+                      epochs=epochs_for(len(y), b.batch_size, b.scratch_steps),
+                      lr=b.scratch_lr, restore_best=True, progress=False)
+        test = to_torch_loader(target.X_test, target.y_test, batch_size=128)
+        results["scratch"] = {"accuracy": evaluate(net, test)["accuracy"], "history": history,
+                              "seconds": time.perf_counter() - start}
+    if not set(strategies) & {"frozen", "fine-tune top", "fine-tune all"}:
+        return results
+
+    # Frozen: the body's features once, then the new head on them.
+    start = time.perf_counter()
+    seed_everything(seed)
+    model = flat_model(copy.deepcopy(backbone), n_classes)
+    freeze(model)
+    bottom, top = split_top(model, top_units)
+    middle, head = top[:-1], top[-1]
+    cut = {name: layer_outputs(bottom, images, size)
+           for name, images in (("train", X), ("val", target.X_val), ("test", target.X_test))}
+    features = {name: layer_outputs(middle, a) for name, a in cut.items()}
+    unfreeze(head)
+    head_history = fit(head, loader(features["train"], y, shuffle=True),
+                       loader(features["val"], target.y_val),
+                       epochs=epochs_for(len(y), b.batch_size, b.head_steps), lr=b.head_lr,
+                       restore_best=True, progress=False)
+    head_seconds = time.perf_counter() - start
+    results["frozen"] = {
+        "accuracy": evaluate(head, loader(features["test"], target.y_test))["accuracy"],
+        "history": head_history, "seconds": head_seconds}
+    ft_epochs = epochs_for(len(y), b.batch_size, b.fine_tune_steps)
+
+    if "fine-tune top" in strategies:  # the top trains on the cut's cached outputs
+        start = time.perf_counter()
+        seed_everything(seed)
+        tuned = unfreeze(copy.deepcopy(top))
+        history = fit(tuned, loader(cut["train"], y, shuffle=True),
+                      loader(cut["val"], target.y_val), epochs=ft_epochs, lr=b.fine_tune_lr,
+                      initial_epoch=len(head_history["epoch"]), bn_inference=True,
+                      restore_best=True, progress=False)
+        results["fine-tune top"] = {
+            "accuracy": evaluate(tuned, loader(cut["test"], target.y_test))["accuracy"],
+            "history": _merge(head_history, history),
+            "seconds": head_seconds + time.perf_counter() - start}
+
+    if "fine-tune all" in strategies:  # every layer trains: images pass the whole network
+        start = time.perf_counter()
+        seed_everything(seed)
+        tuned = unfreeze(copy.deepcopy(model))
+        images = {"train": (X, y), "val": (target.X_val, target.y_val),
+                  "test": (target.X_test, target.y_test)}
+        loaders = {name: to_torch_loader(*xy, size=size, batch_size=b.batch_size,
+                                         shuffle=name == "train", seed=seed)
+                   for name, xy in images.items()}
+        history = fit(tuned, loaders["train"], loaders["val"], epochs=ft_epochs,
+                      lr=b.fine_tune_lr, initial_epoch=len(head_history["epoch"]),
+                      bn_inference=True, restore_best=True, progress=False)
+        results["fine-tune all"] = {
+            "accuracy": evaluate(tuned, loaders["test"])["accuracy"],
+            "history": _merge(head_history, history),
+            "seconds": head_seconds + time.perf_counter() - start}
+    return {s: results[s] for s in strategies}
