@@ -3,10 +3,12 @@
 1. Frozen-backbone head training: cached features vs the classic per-epoch backbone pass,
    same head, optimizer, epochs and seed, so the accuracies match and only time differs.
 2. Feature extraction throughput: ``extract_features`` vs a bare forward pass of the body.
+3. The notebooks' wall times, as ``make notebooks`` measured them.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import platform
 import tempfile
@@ -81,6 +83,18 @@ def throughput(backbone, X: np.ndarray, batch_size: int = 32) -> tuple[float, fl
     return pipeline, bare
 
 
+def notebook_table() -> str:
+    """Per-notebook wall times as measured by ``make notebooks`` (notebook_times.json)."""
+    path = Path(__file__).with_name("notebook_times.json")
+    if not path.exists():
+        return "Run `make notebooks` to measure them.\n"
+    record = json.loads(path.read_text())
+    rows = "\n".join(f"| {name} | {seconds:.0f} s |"
+                      for name, seconds in record["seconds"].items())
+    return (f"Measured by `make notebooks` ({record['machine']}), each notebook executed alone "
+            f"with an empty cache.\n\n| notebook | wall time |\n|---|---|\n{rows}\n")
+
+
 def main() -> None:
     os.environ["TLTEACH_CACHE"] = tempfile.mkdtemp(prefix="tlteach-bench-")  # cold cache
     backbone = load_backbone("efficientnet_lite0")
@@ -116,7 +130,10 @@ A second run reads the features from the cache and skips the extraction too.
 | bare forward pass of the body on ready tensors (same batch size, 32) | {bare:.0f} |
 
 The pipeline runs at **{pipeline / bare:.0%}** of the model's own speed.
-""")
+
+## Notebooks
+
+{notebook_table()}""")
     print(OUT.read_text())
 
 
