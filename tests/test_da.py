@@ -1,0 +1,66 @@
+"""Domain-adaptation pieces against hand-computed references."""
+
+import math
+
+import pytest
+import torch
+
+from tlteach.da import (
+    DomainDiscriminator,
+    GradientReversal,
+    dann_lambda,
+    domain_loss,
+    grad_reverse,
+    pseudo_labels,
+)
+
+
+def test_reversed_gradient_is_minus_lambda_times_the_incoming_one():
+    x = torch.tensor([[1.0, -2.0, 3.0]], requires_grad=True)
+    incoming = torch.tensor([[0.5, 1.0, -4.0]])
+    y = grad_reverse(x, lam=0.3)
+    assert torch.equal(y, x)  # the identity going forward
+    y.backward(incoming)
+    assert torch.allclose(x.grad, -0.3 * incoming)
+    layer = GradientReversal(lam=2.0)
+    x.grad = None
+    layer(x).sum().backward()
+    assert torch.allclose(x.grad, torch.full((1, 3), -2.0))
+
+
+def test_domain_loss_on_a_known_batch():
+    source, target = torch.tensor([[0.0], [2.0]]), torch.tensor([[1.0]])
+    loss, accuracy = domain_loss(source, target)
+    # -1/3 [log(1 - s(0)) + log(1 - s(2)) + log s(1)], s = sigmoid
+    s = lambda z: 1 / (1 + math.exp(-z))  # noqa: E731
+    expected = -(math.log(1 - s(0)) + math.log(1 - s(2)) + math.log(s(1))) / 3
+    assert loss.item() == pytest.approx(expected, abs=1e-6)
+    assert accuracy == pytest.approx(2 / 3)  # 0 -> source (logit 0 is not > 0), 2 wrong, 1 right
+
+
+def test_discriminator_reverses_the_gradient_into_the_features():
+    torch.manual_seed(0)
+    features = torch.randn(4, 8, requires_grad=True)
+    disc = DomainDiscriminator(8, hidden=16, lam=0.5)
+    assert disc(features).shape == (4, 1) and disc.reverse.lam == 0.5
+    disc(features).sum().backward()
+    reversed_grad = features.grad.clone()
+    features.grad = None
+    disc.net(features).sum().backward()  # the same layers without the reversal
+    assert torch.allclose(reversed_grad, -0.5 * features.grad, atol=1e-6)
+
+
+def test_lambda_schedule_of_the_paper():
+    assert dann_lambda(0.0) == 0.0
+    assert dann_lambda(0.5) == pytest.approx(2 / (1 + math.exp(-5)) - 1)
+    assert 0.999 < dann_lambda(1.0) < 1.0 and dann_lambda(1.0, scale=0.1) < 0.1
+    with pytest.raises(ValueError, match="fraction of training done"):
+        dann_lambda(1.5)
+
+
+def test_pseudo_labels_keep_only_confident_rows():
+    logits = torch.tensor([[4.0, 0.0], [0.1, 0.0], [0.0, 5.0]])
+    keep, labels = pseudo_labels(logits, threshold=0.9)
+    assert keep.tolist() == [0, 2] and labels.tolist() == [0, 1]
+    with pytest.raises(ValueError, match="probability"):
+        pseudo_labels(logits, threshold=0.0)
