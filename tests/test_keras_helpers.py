@@ -74,6 +74,21 @@ def test_frameworks_refuse_each_others_models(keras):
         tk.freeze(torch.nn.Linear(2, 2))
 
 
+def test_labels_that_do_not_fit_the_head_are_named(keras):
+    from tlteach.keras import evaluate, fit
+
+    model, _ = small_model(keras, n_classes=3)
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    X = np.zeros((4, 4), dtype="float32")
+    with pytest.raises(ValueError, match=r"Labels range over 0\.\.5 but the model outputs 3"):
+        fit(model, (X, np.array([0, 1, 2, 5])), epochs=1)
+    with pytest.raises(ValueError, match="one output per class"):
+        evaluate(model, (X, np.array([-1, 0, 1, 2])))
+    binary, _ = small_model(keras, n_classes=1)
+    with pytest.raises(ValueError, match="outputs 1 value"):
+        evaluate(binary, (X, np.array([0, 1, 2, 1])))
+
+
 def test_unfrozen_batchnorm_updates_despite_training_false_unless_frozen(keras):
     """Why unfreeze keeps BatchNorm frozen: Keras 3 overrides a nested training=False."""
     from tlteach.keras import unfreeze

@@ -19,6 +19,20 @@ def _check_model(model) -> None:
                         f"{type(model).__name__}. For PyTorch models use tlteach.torch.")
 
 
+def _check_labels(model: keras.Model, y) -> None:
+    """Labels given as an array must fit the model's output: one output per class, or one
+    output (sigmoid) for 0/1 labels."""
+    import numpy as np
+
+    y = np.asarray(y)
+    classes = model.output_shape[-1]
+    top = 2 if classes == 1 else classes
+    if y.size and (y.min() < 0 or y.max() >= top):
+        raise ValueError(f"Labels range over {y.min()}..{y.max()} but the model outputs "
+                         f"{classes} {'value' if classes == 1 else 'classes'}: give the head "
+                         "one output per class (or 1 output for a binary task).")
+
+
 def units(model: keras.Model) -> list[keras.layers.Layer]:
     """Layers that own weights, input side first, opening nested models."""
     _check_model(model)
@@ -100,6 +114,9 @@ def fit(model: keras.Model, train, val=None, epochs: int = 5, initial_epoch: int
         restore_best_weights=True)] if restore_best else []
     x, y = train if isinstance(train, tuple) else (train, None)
     arrays = y is not None  # a dataset is batched and shuffled already
+    for labels in (y, val[1] if isinstance(val, tuple) else None):
+        if labels is not None:
+            _check_labels(model, labels)
     history = model.fit(x, y, validation_data=val, epochs=initial_epoch + epochs,
                         initial_epoch=initial_epoch, verbose=verbose, shuffle=arrays,
                         batch_size=batch_size if arrays else None, callbacks=callbacks)
@@ -112,4 +129,6 @@ def evaluate(model: keras.Model, data) -> dict[str, float]:
     """Loss and metrics of a compiled model on ``data`` (a dataset or ``(X, y)``), as a dict."""
     _check_model(model)
     x, y = data if isinstance(data, tuple) else (data, None)
+    if y is not None:
+        _check_labels(model, y)
     return {k: float(v) for k, v in model.evaluate(x, y, verbose=0, return_dict=True).items()}
