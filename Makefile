@@ -7,16 +7,16 @@ NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
 # JupyterLab refuses to run as root (containers, CI) unless told it may.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: lab test install notebooks lint bench clean
+.PHONY: lab test install notebooks lint bench student slides screenshots clean
 
 ## lab: install into .venv (when needed) and open the course in JupyterLab
 lab: install
 	$(VENV)/bin/jupyter lab --ServerApp.root_dir=notebooks $(ROOT_FLAG) $(LAB_ARGS)
 
-## test: install (when needed), run the unit tests, then execute every notebook
+## test: install (when needed), run the unit tests, then execute every notebook offline
 test: install
 	$(PY) -m pytest -n 2 --dist loadfile tests/
-	$(PY) -m pytest --nbval-lax -n 2 --dist loadfile -p scripts.notebook_times notebooks/
+	$(PY) -m pytest --nbval-lax -n 2 --dist loadfile -p scripts.notebook_times -p scripts.offline --offline notebooks/
 
 install: $(STAMP)
 
@@ -34,6 +34,18 @@ notebooks: install
 ## lint: ruff over the package, tests, scripts and notebooks
 lint: install
 	$(VENV)/bin/ruff check tlteach tests scripts benchmarks notebooks
+
+## student: student copies in build/student/ (solutions removed, outputs cleared)
+student: install
+	$(PY) scripts/student_copies.py build/student $(NOTEBOOKS)
+
+## slides: reveal.js slides of every notebook in build/slides/ (open the .slides.html files)
+slides: install
+	$(VENV)/bin/jupyter nbconvert --to slides --output-dir build/slides $(NOTEBOOKS)
+
+## screenshots: notebooks as HTML and headless-Chromium screenshots in build/screenshots/
+screenshots: install
+	$(PY) scripts/screenshots.py build/screenshots $(NOTEBOOKS)
 
 ## bench: measure speed and accuracy; writes benchmarks/results.md
 bench: install

@@ -1,7 +1,8 @@
 """Execute notebooks in place so their committed outputs are fresh (``make notebooks``).
 
 For each notebook: run every cell with nbconvert's ExecutePreprocessor from the
-``notebooks/`` folder, record its wall time in ``benchmarks/notebook_times.json``, write
+``notebooks/`` folder (in a fresh process, so that the kernel's peak memory is its own),
+record its wall time and peak memory in ``benchmarks/notebook_times.json``, write
 the measured time (a first run: empty cache) into the header cell's ``**CPU runtime:**``
 line and the README's course table, and refuse outputs that leak this machine's paths.
 """
@@ -12,6 +13,8 @@ import json
 import os
 import platform
 import re
+import resource
+import subprocess
 import sys
 import tempfile
 import time
@@ -83,9 +86,10 @@ def update_table(text: str, times: dict[str, float]) -> str:
 
 
 def update_course_tables(times: dict[str, float]) -> None:
-    """Runtimes in the README's course table and in the course map of 00_start_here."""
-    readme = ROOT / "README.md"
-    readme.write_text(update_table(readme.read_text(), times))
+    """Runtimes in the README's course table, the instructor guide's run order and the
+    course map of 00_start_here."""
+    for doc in (ROOT / "README.md", ROOT / "docs" / "instructors.md"):
+        doc.write_text(update_table(doc.read_text(), times))
     start = ROOT / "notebooks" / "00_start_here.ipynb"
     if start.exists():
         nb = nbformat.read(start, as_version=4)
@@ -95,19 +99,34 @@ def update_course_tables(times: dict[str, float]) -> None:
         nbformat.write(nb, start)
 
 
+def execute_alone(path: Path) -> tuple[float, float]:
+    """Execute one notebook in a child process: (wall seconds, kernel's peak memory in MiB)."""
+    result = subprocess.run([sys.executable, __file__, "--one", str(path)], check=True,
+                            stdout=subprocess.PIPE, text=True)
+    measured = json.loads(result.stdout.strip().splitlines()[-1])
+    return measured["seconds"], measured["peak_mib"]
+
+
 def main(paths: list[str]) -> None:
     os.environ.setdefault("TQDM_DISABLE", "1")  # progress bars would store timing noise
-    times = json.loads(TIMES.read_text())["seconds"] if TIMES.exists() else {}
+    record = json.loads(TIMES.read_text()) if TIMES.exists() else {}
+    times, peaks = record.get("seconds", {}), record.get("peak_mib", {})
     for path in map(Path, paths):
-        seconds = execute(path.resolve(), timeout=900)
-        times[path.name] = round(seconds, 1)
-        print(f"{path.name}: {seconds:.1f} s", flush=True)
+        seconds, peak = execute_alone(path.resolve())
+        times[path.name], peaks[path.name] = round(seconds, 1), round(peak)
+        print(f"{path.name}: {seconds:.1f} s, peak memory {peak:.0f} MiB", flush=True)
     record = {"machine": f"{platform.machine()}, {os.cpu_count()} CPU cores, no GPU use",
-              "seconds": dict(sorted(times.items()))}
+              "seconds": dict(sorted(times.items())), "peak_mib": dict(sorted(peaks.items()))}
     TIMES.parent.mkdir(exist_ok=True)
     TIMES.write_text(json.dumps(record, indent=2) + "\n")
     update_course_tables(times)
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    if sys.argv[1:2] == ["--one"]:  # the child process of execute_alone
+        seconds = execute(Path(sys.argv[2]), timeout=900)
+        # The kernel is this process's child and has exited: its peak resident memory (KiB).
+        peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        print(json.dumps({"seconds": seconds, "peak_mib": peak_kib / 1024}))
+    else:
+        main(sys.argv[1:])

@@ -128,3 +128,31 @@ def heatmap(values: np.ndarray, row_labels: Sequence[str], col_labels: Sequence[
         ax.set_title(title)
     fig.tight_layout()
     return fig
+
+
+def accuracy_by_setting(table: dict, chosen, xlabel: str,
+                        ylabel: str = "test accuracy") -> plt.Figure:
+    """Accuracy of each named run over a setting, the ``chosen`` setting highlighted.
+
+    ``table``: ``{setting: {name: accuracy}}`` (e.g. labels per class → strategy → accuracy).
+    The chosen setting's values are printed in the legend.
+    """
+    settings = list(table)
+    if chosen not in table:
+        raise KeyError(f"{chosen!r} is not one of the settings {settings}.")
+    names = list(dict.fromkeys(name for row in table.values() for name in row))
+    positions = range(len(settings))
+    fig, ax = plt.subplots(figsize=(7, 3.5))
+    for i, name in enumerate(names):
+        values = [table[s].get(name, np.nan) for s in settings]
+        picked = table[chosen].get(name, np.nan)
+        shown = "—" if np.isnan(picked) else f"{picked:.2f}"
+        ax.plot(positions, values, "-o", color=f"C{i}", label=f"{name}: {shown}")
+    ax.axvline(settings.index(chosen), color="gray", linestyle=":")
+    ax.set_xticks(list(positions), [str(s) for s in settings])
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(f"{xlabel} = {chosen}")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
