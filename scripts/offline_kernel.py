@@ -31,19 +31,23 @@ def _refuse(host, port) -> None:
                          f"{host}:{port}. Every notebook must run from what pip installs.")
 
 
+def _check_address(sock: socket.socket, address) -> None:
+    """Refuse an internet-family connection to anything but loopback."""
+    if sock.family in (socket.AF_INET, socket.AF_INET6) and not _is_loopback(address[0]):
+        _refuse(*address[:2])
+
+
 def block_network() -> None:
     """Make connections and name look-ups to anything but loopback fail in this process."""
     connect, connect_ex, getaddrinfo = (socket.socket.connect, socket.socket.connect_ex,
                                         socket.getaddrinfo)
 
     def guarded_connect(sock, address):
-        if sock.family in (socket.AF_INET, socket.AF_INET6) and not _is_loopback(address[0]):
-            _refuse(*address[:2])
+        _check_address(sock, address)
         return connect(sock, address)
 
     def guarded_connect_ex(sock, address):
-        if sock.family in (socket.AF_INET, socket.AF_INET6) and not _is_loopback(address[0]):
-            _refuse(*address[:2])
+        _check_address(sock, address)
         return connect_ex(sock, address)
 
     def guarded_getaddrinfo(host, port, *args, **kwargs):
@@ -54,7 +58,6 @@ def block_network() -> None:
     socket.socket.connect = guarded_connect
     socket.socket.connect_ex = guarded_connect_ex
     socket.getaddrinfo = guarded_getaddrinfo
-
 
 if __name__ == "__main__":
     block_network()

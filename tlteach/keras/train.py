@@ -11,6 +11,7 @@ BatchNorm layers frozen unless ``train_bn=True``.
 from __future__ import annotations
 
 import keras
+import numpy as np
 
 
 def _check_model(model) -> None:
@@ -22,8 +23,6 @@ def _check_model(model) -> None:
 def _check_labels(model: keras.Model, y) -> None:
     """Labels given as an array must fit the model's output: one output per class, or one
     output (sigmoid) for 0/1 labels."""
-    import numpy as np
-
     y = np.asarray(y)
     classes = model.output_shape[-1]
     top = 2 if classes == 1 else classes
