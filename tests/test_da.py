@@ -4,6 +4,7 @@ import math
 
 import pytest
 import torch
+from torch import nn
 
 from tlteach.da import (
     DomainDiscriminator,
@@ -64,3 +65,28 @@ def test_pseudo_labels_keep_only_confident_rows():
     assert keep.tolist() == [0, 2] and labels.tolist() == [0, 1]
     with pytest.raises(ValueError, match="probability"):
         pseudo_labels(logits, threshold=0.0)
+
+
+def test_digit_domains_shapes_and_held_out_test():
+    from tlteach.da.train import digit_domains
+
+    d = digit_domains("mnist_m")
+    assert d.X_source.shape == (4000, 3, 28, 28) and d.X_target.shape == (4000, 3, 28, 28)
+    assert d.X_test.shape == (1000, 3, 28, 28) and float(d.X_test.max()) <= 1.0
+    digits = digit_domains("digits")
+    assert len(digits.X_target) + len(digits.X_test) == 1797
+    with pytest.raises(ValueError, match="choose 'mnist_m' or 'digits'"):
+        digit_domains("svhn")
+
+
+def test_train_adapted_needs_target_images_for_dann():
+    from tlteach.da.train import train_adapted
+
+    body, head = nn.Linear(2, 4), nn.Linear(4, 2)
+    X, y = torch.randn(8, 2), torch.tensor([0, 1] * 4)
+    with pytest.raises(ValueError, match="pass X_target"):
+        train_adapted(body, head, X, y, steps=1, discriminator=DomainDiscriminator(4))
+    history = train_adapted(body, head, X, y, steps=4, X_target=torch.randn(8, 2),
+                            discriminator=DomainDiscriminator(4), batch_size=4, log_every=2)
+    assert history["step"] == [2, 4] and 0.0 <= history["domain_accuracy"][-1] <= 1.0
+    assert history["lambda"][0] == dann_lambda(1 / 4)

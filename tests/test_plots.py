@@ -43,3 +43,12 @@ def test_compare_bars_heatmap_embedding_and_predictions():
     fig = plots.show_predictions([image], [[("tabby", 0.6), ("lynx", 0.1)]])
     ticks = {t.get_text(): t.get_position()[1] for t in fig.axes[1].get_yticklabels()}
     assert ticks["tabby"] > ticks["lynx"]  # the most probable class on top
+
+
+def test_decision_boundaries_one_panel_per_model():
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(20, 2)), rng.integers(0, 2, 20)
+    fig = plots.decision_boundaries({"left": lambda p: p[:, 0] > 0, "right": lambda p: p[:, 1] > 0},
+                                    X, y, X + 1, y, resolution=20)
+    assert [ax.get_title() for ax in fig.axes] == ["left", "right"]
+    plt.close(fig)

@@ -156,3 +156,28 @@ def accuracy_by_setting(table: dict, chosen, xlabel: str,
     ax.legend(fontsize=8)
     fig.tight_layout()
     return fig
+
+
+def decision_boundaries(panels: dict[str, object], X_source: np.ndarray, y_source: np.ndarray,
+                        X_target: np.ndarray, y_target: np.ndarray,
+                        resolution: int = 150) -> plt.Figure:
+    """2-D points: for each panel ``{title: predict}``, the classes ``predict`` assigns over
+    the plane (``predict``: ``(N, 2)`` array -> class per row), with the source points as
+    dots and the target points as crosses, coloured by their true class."""
+    points = np.concatenate([X_source, X_target])
+    low, high = points.min(axis=0) - 0.5, points.max(axis=0) + 0.5
+    xx, yy = np.meshgrid(np.linspace(low[0], high[0], resolution),
+                         np.linspace(low[1], high[1], resolution))
+    grid = np.c_[xx.ravel(), yy.ravel()].astype(np.float32)
+    fig, axes = plt.subplots(1, len(panels), figsize=(4.2 * len(panels), 3.8), squeeze=False)
+    for ax, (title, predict) in zip(axes[0], panels.items(), strict=True):
+        ax.contourf(xx, yy, np.asarray(predict(grid)).reshape(xx.shape), alpha=0.25,
+                    cmap="coolwarm")
+        ax.scatter(*X_source.T, c=y_source, cmap="coolwarm", s=8, label="source")
+        ax.scatter(*X_target.T, c=y_target, cmap="coolwarm", s=14, marker="x", label="target")
+        ax.set_title(title)
+        ax.set_xticks([])
+        ax.set_yticks([])
+    axes[0, 0].legend(loc="lower left", fontsize=8)
+    fig.tight_layout()
+    return fig

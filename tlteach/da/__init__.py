@@ -1,7 +1,7 @@
 """Domain adaptation: gradient reversal, DANN's domain discriminator, self-training (PyTorch).
 
-Each method is one small module whose docstring cites its paper and gives shapes; the
-training loops live in the notebooks.
+Each method is one small module whose docstring cites its paper and gives shapes;
+``tlteach.da.train`` holds the one training loop notebook 05 runs them with.
 """
 
 from tlteach.da.dann import DomainDiscriminator, dann_lambda, domain_loss
