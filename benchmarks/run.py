@@ -87,19 +87,10 @@ def throughput(backbone, X: np.ndarray, batch_size: int = 32) -> tuple[float, fl
 
 def dann_anchor() -> str:
     """Source only -> DANN on MNIST -> MNIST-M as notebook 05 runs it (seed SEED)."""
-    import copy
-
-    from tlteach.da import DomainDiscriminator
-    from tlteach.da.train import accuracy, digit_body, digit_domains, digit_head, train_adapted
+    from tlteach.da.train import accuracy, digit_domains, source_then_dann
 
     domains = digit_domains("mnist_m")
-    seed_everything(SEED)
-    source = digit_body(), digit_head()
-    train_adapted(*source, domains.X_source, domains.y_source, steps=1000, seed=SEED)
-    dann = copy.deepcopy(source)
-    seed_everything(SEED)
-    train_adapted(*dann, domains.X_source, domains.y_source, steps=1500,
-                  X_target=domains.X_target, discriminator=DomainDiscriminator(768), seed=SEED)
+    source, dann = source_then_dann(domains, seed=SEED)
     before, after = (accuracy(*m, domains.X_test, domains.y_test) for m in (source, dann))
     return (f"{before:.1%} → {after:.1%} (4,000 source digits, 1,000 held-out MNIST-M "
             "test digits, notebook 05's budget)")

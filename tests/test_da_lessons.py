@@ -10,13 +10,13 @@ import numpy as np
 import pytest
 
 from tlteach import seed_everything
-from tlteach.da import DomainDiscriminator
 from tlteach.da.train import (
     accuracy,
     digit_body,
     digit_domains,
     digit_head,
     self_train,
+    source_then_dann,
     train_adapted,
 )
 
@@ -29,14 +29,7 @@ def results():
     test = domains.X_test, domains.y_test
     out = []
     for seed in SEEDS:
-        seed_everything(seed)
-        source = digit_body(), digit_head()
-        train_adapted(*source, domains.X_source, domains.y_source, steps=1000, seed=seed)
-        dann = copy.deepcopy(source)
-        seed_everything(seed)
-        train_adapted(*dann, domains.X_source, domains.y_source, steps=1500,
-                      X_target=domains.X_target, discriminator=DomainDiscriminator(768),
-                      seed=seed)
+        source, dann = source_then_dann(domains, seed=seed)
         selftrained = copy.deepcopy(source)
         self_train(*selftrained, domains, steps=500, seed=seed)
         seed_everything(seed)

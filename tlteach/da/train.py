@@ -15,6 +15,7 @@ MNIST -> scikit-learn digits.
 
 from __future__ import annotations
 
+import copy
 from typing import NamedTuple
 
 import numpy as np
@@ -23,6 +24,7 @@ from torch import nn
 
 from tlteach.da.dann import DomainDiscriminator, dann_lambda, domain_loss
 from tlteach.da.self_training import pseudo_labels
+from tlteach.runtime import seed_everything
 
 
 class Domains(NamedTuple):
@@ -40,12 +42,6 @@ class Domains(NamedTuple):
     y_test: torch.Tensor
 
 
-def images_to_tensor(X: np.ndarray) -> torch.Tensor:
-    """uint8 ``(N, 28, 28)`` or ``(N, 28, 28, 3)`` -> float ``(N, 3, 28, 28)`` in [0, 1]."""
-    x = torch.from_numpy(np.ascontiguousarray(X)).float().div(255)
-    return x[:, None].expand(-1, 3, -1, -1).contiguous() if x.ndim == 3 else x.permute(0, 3, 1, 2)
-
-
 def digit_domains(target: str, test: int = 1000) -> Domains:
     """MNIST (source) -> ``target``: ``"mnist_m"`` or ``"digits"`` (scikit-learn, 8x8).
 
@@ -53,12 +49,13 @@ def digit_domains(target: str, test: int = 1000) -> Domains:
     training set: the source and the unlabelled target show the same 4,000 digits in two
     styles; the ``test`` digits are held out from both. The split is fixed (seed 0).
     """
+    from tlteach.backbones import to_tensor
     from tlteach.data import load
 
     X_mnist, y_mnist, _ = load("mnist")
     order = np.random.default_rng(0).permutation(len(y_mnist))
     train = order[:-test]
-    source = images_to_tensor(X_mnist[train]), torch.from_numpy(y_mnist[train]).long()
+    source = to_tensor(X_mnist[train]), torch.from_numpy(y_mnist[train]).long()
     if target == "mnist_m":
         X, y, _ = load("mnist_m")
         keep, held_out = train, order[-test:]
@@ -69,7 +66,7 @@ def digit_domains(target: str, test: int = 1000) -> Domains:
         keep, held_out = shuffled[n_test:], shuffled[:n_test]
     else:
         raise ValueError(f"Unknown target {target!r}; choose 'mnist_m' or 'digits'.")
-    Xt, yt = images_to_tensor(X), torch.from_numpy(y).long()
+    Xt, yt = to_tensor(X), torch.from_numpy(y).long()
     return Domains(*source, Xt[keep], yt[keep], Xt[held_out], yt[held_out])
 
 
@@ -171,6 +168,23 @@ def features(body: nn.Module, X: torch.Tensor, batch_size: int = 500) -> np.ndar
     """The body's features ``(N, D)`` of images ``X``, in inference mode."""
     body.eval()
     return torch.cat([body(X[i : i + batch_size]) for i in range(0, len(X), batch_size)]).numpy()
+
+
+def source_then_dann(domains: Domains, seed: int = 0, source_steps: int = 1000,
+                     dann_steps: int = 1500, lam_scale: float = 1.0) -> tuple[tuple, tuple]:
+    """Notebook 05's budget: a source-only model, then DANN continued from a copy of it.
+
+    Returns ``((body, head) source only, (body, head) after DANN)``.
+    """
+    seed_everything(seed)
+    source = digit_body(), digit_head()
+    train_adapted(*source, domains.X_source, domains.y_source, steps=source_steps, seed=seed)
+    dann = copy.deepcopy(source)
+    seed_everything(seed)
+    train_adapted(*dann, domains.X_source, domains.y_source, steps=dann_steps,
+                  X_target=domains.X_target, discriminator=DomainDiscriminator(768),
+                  lam_scale=lam_scale, seed=seed)
+    return source, dann
 
 
 def self_train(body: nn.Module, head: nn.Module, domains: Domains, steps: int,
