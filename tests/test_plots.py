@@ -35,6 +35,10 @@ def test_compare_bars_heatmap_embedding_and_predictions():
     values = np.array([[0.1, 0.9], [0.5, 0.7]])
     fig = plots.heatmap(values, ["5", "20"], ["frozen", "all"], [["a", "b"], ["c", "d"]])
     assert "0.90\nb" in [t.get_text() for t in fig.axes[0].texts]
+    fig = plots.heatmap(np.array([[-0.1, 0.3]]), ["source"], ["a", "b"], cmap="RdBu",
+                        center=0.0, fmt="{:+.0%}")
+    assert fig.axes[0].images[0].get_clim() == (-0.3, 0.3)  # symmetric about the centre
+    assert [t.get_text() for t in fig.axes[0].texts] == ["-10%", "+30%"]
     points = np.random.default_rng(0).normal(size=(6, 2))
     fig = plots.embedding_scatter({"pixels": points, "features": points},
                                   np.array([0, 1, 0, 1, 0, 1]), ["cat", "dog"])

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from tlteach.probes import linear_probe, probe_by_labels
+from tlteach.probes import cross_validated_probe, linear_probe, probe_by_labels
 
 
 def blobs(n_per_class, seed, noise=1.0):
@@ -29,3 +29,12 @@ def test_probe_by_labels_uses_the_same_examples_for_every_representation():
         5: {"signal": table[5]["signal"]}}
     with pytest.raises(ValueError, match="fewer than k=21"):
         probe_by_labels({"signal": (train, test)}, y_train, y_test, (21,))
+
+
+def test_cross_validated_probe_tells_signal_from_noise_without_a_test_set():
+    train, y = blobs(10, 0)
+    noise = np.random.default_rng(1).normal(size=train.shape)
+    assert cross_validated_probe(train, y) > 0.9 > 0.6 > cross_validated_probe(noise, y)
+    assert cross_validated_probe(train, y) == cross_validated_probe(train, y)  # fixed folds
+    with pytest.raises(ValueError, match="fewer than folds=5"):
+        cross_validated_probe(train[:12], y[:12])

@@ -5,7 +5,7 @@ from tlteach import quiz
 
 def test_every_topic_has_three_to_five_well_formed_questions():
     assert quiz.topics() == ["choosing_a_strategy", "domain_adaptation", "fine_tuning",
-                             "frozen_backbone", "what_transfers"]
+                             "frozen_backbone", "negative_transfer", "what_transfers"]
     for topic in quiz.topics():
         items = quiz.questions(topic)
         assert 3 <= len(items) <= 5

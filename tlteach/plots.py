@@ -109,20 +109,31 @@ def embedding_scatter(embeddings: dict[str, np.ndarray], y: np.ndarray,
 
 def heatmap(values: np.ndarray, row_labels: Sequence[str], col_labels: Sequence[str],
             annotations: Sequence[Sequence[str]] | None = None, title: str | None = None,
-            cmap: str = "viridis") -> plt.Figure:
-    """A labelled heatmap ``(rows, cols)``; each cell shows its value and, when given, a note."""
+            cmap: str = "viridis", center: float | None = None,
+            fmt: str = "{:.2f}") -> plt.Figure:
+    """A labelled heatmap ``(rows, cols)``; each cell shows its value and, when given, a note.
+
+    ``center``: for signed values (gains, losses), a diverging scale symmetric about it
+    (pass e.g. ``cmap="RdBu"``); ``fmt`` formats each cell's value.
+    """
     fig, ax = plt.subplots(figsize=(1.6 * len(col_labels) + 2, 0.8 * len(row_labels) + 1.5))
-    image = ax.imshow(values, cmap=cmap, aspect="auto")
+    limits = {}
+    if center is not None:
+        reach = float(np.nanmax(np.abs(values - center))) or 1.0
+        limits = {"vmin": center - reach, "vmax": center + reach}
+    image = ax.imshow(values, cmap=cmap, aspect="auto", **limits)
     ax.set_xticks(range(len(col_labels)), col_labels)
     ax.set_yticks(range(len(row_labels)), row_labels)
-    middle = (np.nanmax(values) + np.nanmin(values)) / 2
+    low, high = image.get_clim()
     for i in range(values.shape[0]):
         for j in range(values.shape[1]):
-            text = f"{values[i, j]:.2f}"
+            text = fmt.format(values[i, j])
             if annotations is not None:
                 text += f"\n{annotations[i][j]}"
+            shade = (values[i, j] - low) / ((high - low) or 1.0)  # where the cell sits on the scale
+            dark = shade < 0.5 if center is None else abs(shade - 0.5) > 0.3
             ax.text(j, i, text, ha="center", va="center", fontsize=8,
-                    color="white" if values[i, j] < middle else "black")
+                    color="white" if dark else "black")
     fig.colorbar(image, ax=ax)
     if title:
         ax.set_title(title)

@@ -6,17 +6,34 @@ from collections.abc import Sequence
 
 import numpy as np
 from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import make_pipeline
+from sklearn.model_selection import StratifiedKFold, cross_val_score
+from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from tlteach.data import few_shot
 
 
+def _probe(c: float) -> Pipeline:
+    return make_pipeline(StandardScaler(), LogisticRegression(C=c, max_iter=3000))
+
+
 def linear_probe(train: np.ndarray, y_train: np.ndarray, test: np.ndarray, y_test: np.ndarray,
                  c: float = 1.0) -> float:
     """Test accuracy of a standardised logistic regression trained on ``train`` ``(N, D)``."""
-    classifier = make_pipeline(StandardScaler(), LogisticRegression(C=c, max_iter=3000))
-    return float(classifier.fit(train, y_train).score(test, y_test))
+    return float(_probe(c).fit(train, y_train).score(test, y_test))
+
+
+def cross_validated_probe(features: np.ndarray, y: np.ndarray, folds: int = 5,
+                          c: float = 1.0) -> float:
+    """Mean accuracy of the linear probe over ``folds`` stratified folds of ``(N, D)``
+    features: how much a representation knows, measured on the labelled examples alone
+    (no test set needed). Each class needs at least ``folds`` examples."""
+    counts = np.bincount(np.unique(y, return_inverse=True)[1])
+    if counts.min() < folds:
+        raise ValueError(f"A class has {counts.min()} examples, fewer than folds={folds}; "
+                         "label more examples or use fewer folds.")
+    splits = StratifiedKFold(folds, shuffle=True, random_state=0)
+    return float(cross_val_score(_probe(c), features, y, cv=splits).mean())
 
 
 def probe_by_labels(representations: dict[str, tuple[np.ndarray, np.ndarray]],
