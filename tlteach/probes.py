@@ -28,7 +28,7 @@ def cross_validated_probe(features: np.ndarray, y: np.ndarray, folds: int = 5,
     """Mean accuracy of the linear probe over ``folds`` stratified folds of ``(N, D)``
     features: how much a representation knows, measured on the labelled examples alone
     (no test set needed). Each class needs at least ``folds`` examples."""
-    counts = np.bincount(np.unique(y, return_inverse=True)[1])
+    counts = np.unique(y, return_counts=True)[1]
     if counts.min() < folds:
         raise ValueError(f"A class has {counts.min()} examples, fewer than folds={folds}; "
                          "label more examples or use fewer folds.")
