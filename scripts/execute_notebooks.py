@@ -99,6 +99,17 @@ def update_course_tables(times: dict[str, float]) -> None:
         nbformat.write(nb, start)
 
 
+def cpu_name() -> str:
+    """The processor's model name (Linux), else the architecture."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
 def execute_alone(path: Path) -> tuple[float, float]:
     """Execute one notebook in a child process: (wall seconds, kernel's peak memory in MiB)."""
     result = subprocess.run([sys.executable, __file__, "--one", str(path)], check=True,
@@ -115,7 +126,10 @@ def main(paths: list[str]) -> None:
         seconds, peak = execute_alone(path.resolve())
         times[path.name], peaks[path.name] = round(seconds, 1), round(peak)
         print(f"{path.name}: {seconds:.1f} s, peak memory {peak:.0f} MiB", flush=True)
-    record = {"machine": f"{platform.machine()}, {os.cpu_count()} CPU cores, no GPU use",
+    caps = " ".join(f"{k}={os.environ[k]}" for k in ("ONEDNN_MAX_CPU_ISA", "ATEN_CPU_CAPABILITY",
+                                                       "TF_ENABLE_ONEDNN_OPTS") if k in os.environ)
+    record = {"machine": f"{cpu_name()}, {os.cpu_count()} CPU cores, no GPU use"
+                         + (f", capped: {caps}" if caps else ""),
               "seconds": dict(sorted(times.items())), "peak_mib": dict(sorted(peaks.items()))}
     TIMES.parent.mkdir(exist_ok=True)
     TIMES.write_text(json.dumps(record, indent=2) + "\n")

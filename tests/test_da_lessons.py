@@ -1,15 +1,17 @@
-"""The lessons of notebook 05 on MNIST -> MNIST-M, for seeds 0, 1 and 2, asserted on the mean
-(as the notebook's runs: source only 1,000 steps; DANN 1,500 more from the source model;
-self-training two rounds of 500 from the source model; the oracle 1,000 steps on target
-labels). About a minute per seed on one CPU core.
+"""The lessons of notebook 05 on MNIST -> MNIST-M, on the notebook's budget (source only
+1,000 steps; DANN 1,500 more from the source model, and source only continued for the same
+1,500 steps as its control; self-training two rounds of 500 from the source model; the
+oracle 1,000 steps on target labels), for the seeds in ``TLTEACH_SEEDS`` (default 3, one
+the notebook does not use). About a minute per seed on one CPU core; ``make robustness``
+runs it for more seeds and emulated CPUs.
 """
 
 import copy
 
-import numpy as np
 import pytest
 
 from tlteach import seed_everything
+from tlteach.claims import check, seeds
 from tlteach.da.train import (
     accuracy,
     digit_body,
@@ -20,34 +22,40 @@ from tlteach.da.train import (
     train_adapted,
 )
 
-SEEDS = (0, 1, 2)
+SEEDS = seeds(default=(3,))
 
 
 @pytest.fixture(scope="module")
-def results():
-    domains = digit_domains("mnist_m")
+def domains():
+    return digit_domains("mnist_m")
+
+
+@pytest.mark.slow
+@pytest.mark.lesson
+@pytest.mark.parametrize("seed", SEEDS)
+def test_domain_adaptation_lessons_hold(domains, seed):
     test = domains.X_test, domains.y_test
-    out = []
-    for seed in SEEDS:
-        source, dann = source_then_dann(domains, seed=seed)
-        selftrained = copy.deepcopy(source)
-        self_train(*selftrained, domains, steps=500, seed=seed)
-        seed_everything(seed)
-        oracle = digit_body(), digit_head()
-        train_adapted(*oracle, domains.X_target, domains.y_target, steps=1000, seed=seed)
-        out.append({name: accuracy(*model, *test) for name, model in
-                    {"source": source, "dann": dann, "self": selftrained,
-                     "oracle": oracle}.items()})  # fmt: skip
-    return out
-
-
-@pytest.mark.slow
-def test_dann_closes_at_least_40_percent_of_the_gap_on_average(results):
-    closed = [(r["dann"] - r["source"]) / (r["oracle"] - r["source"]) for r in results]
-    assert np.mean(closed) >= 0.40, (closed, results)
-
-
-@pytest.mark.slow
-def test_self_training_improves_on_source_only_on_average(results):
-    gains = [r["self"] - r["source"] for r in results]
-    assert np.mean(gains) > 0, (gains, results)
+    source, dann = source_then_dann(domains, seed=seed)
+    longer = copy.deepcopy(source)  # DANN's extra steps without the discriminator
+    train_adapted(*longer, domains.X_source, domains.y_source, steps=1500, seed=seed)
+    selftrained = copy.deepcopy(source)
+    rounds = self_train(*selftrained, domains, steps=500, seed=seed)
+    seed_everything(seed)
+    oracle = digit_body(), digit_head()
+    train_adapted(*oracle, domains.X_target, domains.y_target, steps=1000, seed=seed)
+    acc = {name: accuracy(*model, *test) for name, model in
+           {"source": source, "longer": longer, "dann": dann, "self": selftrained,
+            "oracle": oracle}.items()}  # fmt: skip
+    print(acc, rounds)
+    gap = acc["oracle"] - acc["source"]
+    check("MNIST-M: oracle beats source only", gap, at_least=0.30)
+    check("MNIST-M: fraction of the gap DANN closes", (acc["dann"] - acc["source"]) / gap,
+          at_least=0.40)
+    check("MNIST-M: DANN beats source only with the same steps", acc["dann"] - acc["longer"],
+          at_least=0.15)
+    # Self-training's own gain is too small and too seed-dependent to assert (notebook 05
+    # says so); what makes it work at all is robust: the confident pseudo-labels it keeps
+    # are right far more often than the source model is on the target as a whole.
+    check("MNIST-M: kept pseudo-labels are right more often than source only",
+          rounds[0]["correct"] - acc["source"], at_least=0.15)
+    check("MNIST-M: DANN beats self-training", acc["dann"] - acc["self"], at_least=0.10)

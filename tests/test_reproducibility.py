@@ -1,16 +1,19 @@
 """The headline lessons, computed by tlteach functions: the same numbers on a re-run, and the
-lessons hold for three seeds (each seed picks other training images and initial weights).
+lessons of notebook 04 hold for the seeds in ``TLTEACH_SEEDS`` (default 4, which no notebook
+uses). ``make test`` runs the lesson once on an emulated older CPU; ``make robustness``
+runs it for more seeds, CPUs and thread counts.
 
 Within a run the frozen part of the network passes each image once (``run_strategies``
-keeps its outputs), so the three seeds take a few minutes on two CPU cores.
+keeps its outputs), so one seed takes a few minutes on one CPU core.
 """
 
 import pytest
 
 from tlteach.backbones import load_backbone
+from tlteach.claims import check, seeds
 from tlteach.strategies import Budget, load_target, run_strategies
 
-SEEDS = (0, 1, 2)
+SEEDS = seeds(default=(4,))
 
 
 @pytest.fixture(scope="module")
@@ -41,24 +44,25 @@ def test_same_seed_same_numbers(backbone, animals):
 
 
 @pytest.mark.slow
+@pytest.mark.lesson
 @pytest.mark.parametrize("seed", SEEDS)
 def test_headline_lessons_hold(backbone, animals, digits, seed):
-    close = accuracies(run_strategies(backbone, animals, 100, seed))
-    far = accuracies(run_strategies(backbone, digits, 100, seed,
-                                    strategies=("scratch", "frozen", "fine-tune all")))
-    few = accuracies(run_strategies(backbone, animals, 20, seed,
-                                    strategies=("frozen", "fine-tune all")))
+    trio = ("scratch", "frozen", "fine-tune all")
+    close = accuracies(run_strategies(backbone, animals, 20, seed, strategies=trio))
+    far = accuracies(run_strategies(backbone, digits, 50, seed, strategies=trio))
     large_lr = accuracies(run_strategies(backbone, animals, 20, seed,
                                          strategies=("fine-tune all",),
                                          budget=Budget(fine_tune_lr=1e-2)))
-    pretrained = max(close["frozen"], close["fine-tune top"], close["fine-tune all"])
-    # Transfer beats training from scratch on a target close to ImageNet.
-    assert pretrained - close["scratch"] >= 0.04, close
-    # On a far target, frozen ImageNet features lose to scratch (negative transfer).
-    assert far["scratch"] - far["frozen"] >= 0.03, far
-    # Fine-tuning with a small learning rate reaches at least the frozen result (within a
-    # point: on digits it adds 0 to 5 points, depending on the seed).
-    assert few["fine-tune all"] >= few["frozen"] - 0.01, few
-    assert far["fine-tune all"] >= far["frozen"] - 0.01, far
-    # A 100x larger learning rate wrecks the pretrained features (forgetting).
-    assert few["fine-tune all"] - large_lr["fine-tune all"] >= 0.3, (few, large_lr)
+    print(close, far, large_lr)
+    # Transfer beats training from scratch on a target close to ImageNet, with few labels.
+    check("animals, 20/class: fine-tune all beats scratch",
+          close["fine-tune all"] - close["scratch"], at_least=0.02)
+    # On a far target with enough labels, frozen ImageNet features lose to scratch.
+    check("digits, 50/class: scratch beats frozen ImageNet features",
+          far["scratch"] - far["frozen"], at_least=0.03)
+    # There, fine-tuning recovers much of what the frozen features lose.
+    check("digits, 50/class: fine-tune all beats frozen", far["fine-tune all"] - far["frozen"],
+          at_least=0.02)
+    # A 100x larger learning rate diverges and loses the pretrained features.
+    check("animals, 20/class: lr 1e-2 loses against lr 1e-4",
+          close["fine-tune all"] - large_lr["fine-tune all"], at_least=0.3)

@@ -82,7 +82,7 @@ def test_layer_outputs_match_a_forward_pass_in_batches(backbone):
 
 def test_run_strategies_reports_all_strategies_reproducibly(backbone):
     target = tiny_target()
-    budget = Budget(head_steps=6, fine_tune_steps=2, scratch_steps=6)
+    budget = Budget(head_steps=6, fine_tune_steps=2, scratch_steps=6, scratch_epochs=1)
     first = run_strategies(backbone, target, 4, seed=1, size=32, budget=budget)
     second = run_strategies(backbone, target, 4, seed=1, size=32, budget=budget)
     assert list(first) == list(STRATEGIES)

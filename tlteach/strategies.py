@@ -3,6 +3,9 @@
 - ``scratch``: the course's small CNN, randomly initialised, trained on the target images
   at their own size (a small network is the fair baseline for few labels);
 - ``frozen``: a pretrained body, frozen; a new linear head trained on its features;
+- ``frozen early``: the same, with the linear head on the activations where ``fine-tune
+  top`` cuts the network (before its last blocks), as CS231n suggests for a target that is
+  small and very different from the source;
 - ``fine-tune top``: continues from the frozen run's head; the last units of the body train
   too, at a 10x smaller learning rate, BatchNorm in inference mode;
 - ``fine-tune all``: the same with every unit of the body trainable.
@@ -10,9 +13,10 @@
 Nothing is augmented, so a frozen part of the network gives the same output for an image in
 every epoch. Its outputs are computed once (``layer_outputs``) and only the trainable part
 runs per epoch: the numbers are those of the classic per-epoch pipeline, in a fraction of
-the time. Every strategy trains for about the same number of optimizer steps
-(``epochs_for``), keeps the weights of its best validation epoch (``restore_best``), and
-starts from ``seed_everything(seed)``.
+the time. The pretrained strategies train for about the same number of optimizer steps
+(``epochs_for``); scratch gets at least ``Budget.scratch_epochs`` passes over its data, as a
+network from random weights needs. Every strategy keeps the weights of its best validation
+epoch (``restore_best``) and starts from ``seed_everything(seed)``.
 """
 
 from __future__ import annotations
@@ -32,17 +36,28 @@ from tlteach.runtime import seed_everything
 from tlteach.torch.freezing import freeze, unfreeze, units
 from tlteach.torch.train import evaluate, fit, tensor_loader
 
-STRATEGIES = ("scratch", "frozen", "fine-tune top", "fine-tune all")
+STRATEGIES = ("scratch", "frozen", "frozen early", "fine-tune top", "fine-tune all")
 FOLK_TABLE = {  # (small target data?, target similar to the source?) -> recommendation
     (True, True): "frozen",
     (False, True): "fine-tune all",
     (True, False): "fine-tune top",
     (False, False): "scratch",
 }
-"""The decision table of the literature (e.g. the CS231n transfer-learning notes): small and
-similar, train a classifier on frozen features; large and similar, fine-tune the whole
-network; small and different, re-train the top layers; large and different, train from
-scratch (in practice: start from pretrained weights anyway)."""
+"""The common four-quadrant table of blog posts and tutorials: small and similar, train a
+classifier on frozen features; large and similar, fine-tune the whole network; small and
+different, re-train the top layers; large and different, train from scratch."""
+
+CS231N_TABLE = {
+    (True, True): "frozen",
+    (False, True): "fine-tune all",
+    (True, False): "frozen early",
+    (False, False): "fine-tune all",
+}
+"""The CS231n notes (Stanford, "Transfer Learning"): small and similar, a linear classifier
+on the top features; large and similar, fine-tune the whole network; small and very
+different, a linear classifier on activations from *earlier* in the network (the top ones
+are too source-specific); large and very different, train from scratch is affordable, but
+"in practice it is very often still beneficial" to fine-tune from pretrained weights."""
 
 
 @dataclass
@@ -61,11 +76,18 @@ class Target:
 
 @dataclass
 class Budget:
-    """Optimizer steps (batches of ``batch_size``) per training phase, and learning rates."""
+    """Optimizer steps (batches of ``batch_size``) per training phase, and learning rates.
+
+    Scratch trains for ``scratch_steps`` or ``scratch_epochs`` passes over its data,
+    whichever is more: a network from random weights needs more passes than a head on
+    pretrained features, and with a fixed number of steps it would see each image of a
+    larger training set less often, and stop short of what it can learn.
+    """
 
     head_steps: int = 150
     fine_tune_steps: int = 30
     scratch_steps: int = 300
+    scratch_epochs: int = 25
     batch_size: int = 32
     head_lr: float = 1e-3
     fine_tune_lr: float = 1e-4
@@ -82,9 +104,11 @@ def load_target(source: str, val_per_class: int = 10, test_per_class: int = 100)
                   list(class_names))
 
 
-def folk_recommendation(labels_per_class: int, similar: bool, small_below: int = 50) -> str:
-    """The strategy the folk decision table recommends for a target (see ``FOLK_TABLE``)."""
-    return FOLK_TABLE[labels_per_class < small_below, similar]
+def folk_recommendation(labels_per_class: int, similar: bool, small_below: int = 50,
+                        table: dict | None = None) -> str:
+    """The strategy a decision table (default ``FOLK_TABLE``; or ``CS231N_TABLE``)
+    recommends for a target."""
+    return (table or FOLK_TABLE)[labels_per_class < small_below, similar]
 
 
 def epochs_for(n_examples: int, batch_size: int, steps: int) -> int:
@@ -169,15 +193,14 @@ def run_strategies(backbone: Backbone, target: Target, labels_per_class: int, se
         start = time.perf_counter()
         seed_everything(seed)
         net = nn.Sequential(small_cnn_preprocess(), SmallCNN(n_classes))
-        history = fit(net, to_torch_loader(X, y, batch_size=b.batch_size, shuffle=True,
-                                           seed=seed),
-                      to_torch_loader(target.X_val, target.y_val, batch_size=128),
-                      epochs=epochs_for(len(y), b.batch_size, b.scratch_steps),
-                      lr=b.scratch_lr, restore_best=True, progress=False)
-        test = to_torch_loader(target.X_test, target.y_test, batch_size=128)
+        epochs = max(epochs_for(len(y), b.batch_size, b.scratch_steps), b.scratch_epochs)
+        history = fit(net, loader(to_tensor(X), y, shuffle=True),
+                      tensor_loader(to_tensor(target.X_val), target.y_val, batch_size=128),
+                      epochs=epochs, lr=b.scratch_lr, restore_best=True, progress=False)
+        test = tensor_loader(to_tensor(target.X_test), target.y_test, batch_size=128)
         results["scratch"] = {"accuracy": evaluate(net, test)["accuracy"], "history": history,
                               "seconds": time.perf_counter() - start}
-    if not set(strategies) & {"frozen", "fine-tune top", "fine-tune all"}:
+    if not set(strategies) & set(STRATEGIES[1:]):
         return results
 
     # Frozen: the body's features once, then the new head on them.
@@ -199,6 +222,19 @@ def run_strategies(backbone: Backbone, target: Target, labels_per_class: int, se
     results["frozen"] = {
         "accuracy": evaluate(head, loader(features["test"], target.y_test))["accuracy"],
         "history": head_history, "seconds": head_seconds}
+
+    if "frozen early" in strategies:  # a linear head on the cut's (earlier) activations
+        start = time.perf_counter()
+        seed_everything(seed)
+        early = {name: a.flatten(1) for name, a in cut.items()}
+        early_head = nn.Linear(early["train"].shape[1], n_classes)
+        history = fit(early_head, loader(early["train"], y, shuffle=True),
+                      loader(early["val"], target.y_val),
+                      epochs=epochs_for(len(y), b.batch_size, b.head_steps), lr=b.head_lr,
+                      restore_best=True, progress=False)
+        results["frozen early"] = {
+            "accuracy": evaluate(early_head, loader(early["test"], target.y_test))["accuracy"],
+            "history": history, "seconds": time.perf_counter() - start}
     ft_epochs = epochs_for(len(y), b.batch_size, b.fine_tune_steps)
 
     if "fine-tune top" in strategies:  # the top trains on the cut's cached outputs
