@@ -4,6 +4,7 @@ import torch
 
 from tlteach.backbones import load_backbone
 from tlteach.strategies import (
+    CS231N_TABLE,
     STRATEGIES,
     Budget,
     Target,
@@ -55,6 +56,13 @@ def test_folk_table_covers_the_four_cells():
     assert folk_recommendation(5, similar=False) == "fine-tune top"
     assert folk_recommendation(500, similar=False) == "scratch"
     assert {folk_recommendation(k, s) for k in (5, 500) for s in (True, False)} <= set(STRATEGIES)
+
+
+def test_cs231n_table_differs_where_the_target_is_different():
+    assert folk_recommendation(5, similar=True, table=CS231N_TABLE) == "frozen"
+    assert folk_recommendation(5, similar=False, table=CS231N_TABLE) == "frozen early"
+    assert folk_recommendation(500, similar=False, table=CS231N_TABLE) == "fine-tune all"
+    assert set(CS231N_TABLE.values()) <= set(STRATEGIES)
 
 
 def test_split_top_cuts_a_flat_model_without_changing_its_output(backbone):

@@ -78,8 +78,8 @@ class Target:
 class Budget:
     """Optimizer steps (batches of ``batch_size``) per training phase, and learning rates.
 
-    Scratch trains for ``scratch_steps`` or ``scratch_epochs`` passes over its data,
-    whichever is more: a network from random weights needs more passes than a head on
+    Scratch trains for ``scratch_steps`` steps or ``scratch_epochs`` passes over its data,
+    whichever is longer: a network from random weights needs more passes than a head on
     pretrained features, and with a fixed number of steps it would see each image of a
     larger training set less often, and stop short of what it can learn.
     """
