@@ -87,9 +87,12 @@ def execute_notebook(path: Path, seed: int) -> None:
     from nbclient import NotebookClient
 
     nb = nbformat.read(path, as_version=4)
-    for cell in nb.cells:
-        if cell.cell_type == "code" and "SEED = 0" in cell.source:
-            cell.source = cell.source.replace("SEED = 0", f"SEED = {seed}")
+    seeded = [c for c in nb.cells if c.cell_type == "code" and "SEED = 0" in c.source]
+    if not seeded:
+        raise SystemExit(f"{path.name} has no `SEED = 0` line: every run would use the same "
+                         "seed. Set SEED = 0 in its setup cell and use SEED where it samples.")
+    for cell in seeded:
+        cell.source = cell.source.replace("SEED = 0", f"SEED = {seed}")
     NotebookClient(nb, timeout=1200, kernel_name="python3",
                    resources={"metadata": {"path": str(path.parent)}}).execute()
 

@@ -32,3 +32,10 @@ def test_a_run_executes_a_notebook_with_its_seed_and_caps_and_records_its_claims
     margins = {c["claim"]: c["margin"] for c in result["claims"]}
     # The run continued past the failed check and recorded all three.
     assert margins == {"seed": 1, "threads": -1, "isa capped": 0}
+
+
+def test_every_notebook_sets_the_seed_the_robustness_runs_replace():
+    for source in robustness.all_sources():
+        if source.endswith(".ipynb"):
+            nb = nbformat.read(robustness.ROOT / source, as_version=4)
+            assert any("SEED = 0" in c.source for c in nb.cells if c.cell_type == "code"), source
