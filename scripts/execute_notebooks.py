@@ -26,6 +26,8 @@ from nbconvert.preprocessors import ExecutePreprocessor
 ROOT = Path(__file__).resolve().parents[1]
 TIMES = ROOT / "benchmarks" / "notebook_times.json"
 RUNTIME_LINE = re.compile(r"\*\*CPU runtime:\*\*[^\n]*")
+# The variables that cap the instruction sets PyTorch and TensorFlow use (emulated CPUs).
+CPU_CAP_VARIABLES = ("ONEDNN_MAX_CPU_ISA", "ATEN_CPU_CAPABILITY", "TF_ENABLE_ONEDNN_OPTS")
 
 
 def runtime_text(seconds: float) -> str:
@@ -126,8 +128,7 @@ def main(paths: list[str]) -> None:
         seconds, peak = execute_alone(path.resolve())
         times[path.name], peaks[path.name] = round(seconds, 1), round(peak)
         print(f"{path.name}: {seconds:.1f} s, peak memory {peak:.0f} MiB", flush=True)
-    caps = " ".join(f"{k}={os.environ[k]}" for k in ("ONEDNN_MAX_CPU_ISA", "ATEN_CPU_CAPABILITY",
-                                                       "TF_ENABLE_ONEDNN_OPTS") if k in os.environ)
+    caps = " ".join(f"{k}={os.environ[k]}" for k in CPU_CAP_VARIABLES if k in os.environ)
     record = {"machine": f"{cpu_name()}, {os.cpu_count()} CPU cores, no GPU use"
                          + (f", capped: {caps}" if caps else ""),
               "seconds": dict(sorted(times.items())), "peak_mib": dict(sorted(peaks.items()))}

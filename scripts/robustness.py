@@ -32,7 +32,7 @@ import time
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from pathlib import Path
 
-from scripts.execute_notebooks import cpu_name
+from scripts.execute_notebooks import CPU_CAP_VARIABLES, cpu_name
 
 ROOT = Path(__file__).resolve().parents[1]
 RAW = ROOT / "benchmarks" / "robustness.jsonl"
@@ -71,8 +71,7 @@ def all_sources() -> list[str]:
 
 def run_env(backend: str, threads: int, claims: Path, cache: str) -> dict[str, str]:
     """The environment of one run: back-end caps, thread counts, the claims file."""
-    env = {k: v for k, v in os.environ.items()
-           if k not in {"ONEDNN_MAX_CPU_ISA", "ATEN_CPU_CAPABILITY", "TF_ENABLE_ONEDNN_OPTS"}}
+    env = {k: v for k, v in os.environ.items() if k not in CPU_CAP_VARIABLES}
     env.update(BACKENDS[backend])
     env.update({"OMP_NUM_THREADS": str(threads), "MKL_NUM_THREADS": str(threads),
                 "TF_NUM_INTRAOP_THREADS": str(threads), "TF_NUM_INTEROP_THREADS": "1",
