@@ -27,6 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 TIMES = ROOT / "benchmarks" / "notebook_times.json"
 RUNTIME_LINE = re.compile(r"\*\*CPU runtime:\*\*[^\n]*")
 # The variables that cap the instruction sets PyTorch and TensorFlow use (emulated CPUs).
+CELL_TIMEOUT = 600  # seconds
 CPU_CAP_VARIABLES = ("ONEDNN_MAX_CPU_ISA", "ATEN_CPU_CAPABILITY", "TF_ENABLE_ONEDNN_OPTS")
 
 
@@ -56,7 +57,10 @@ def execute(path: Path, timeout: int) -> float:
     with tempfile.TemporaryDirectory(prefix="tlteach-cache-") as cache:
         os.environ["TLTEACH_CACHE"] = cache
         start = time.perf_counter()
-        runner.preprocess(nb, {"metadata": {"path": str(path.parent)}})
+        try:
+            runner.preprocess(nb, {"metadata": {"path": str(path.parent)}})
+        except Exception as error:  # a failed check, an exception or a cell over its timeout
+            raise SystemExit(f"{path.name} failed: {type(error).__name__}: {error}") from None
         seconds = time.perf_counter() - start
     leaks = leaked_paths(nb)
     if leaks:
@@ -75,29 +79,38 @@ def _has_widgets(nb) -> bool:
                for c in nb.cells for o in c.get("outputs", []))
 
 
-def update_table(text: str, times: dict[str, float]) -> str:
-    """Rewrite the last column of Markdown table rows that link a timed notebook."""
+def memory_text(mib: float) -> str:
+    """How a measured peak memory is written in the README."""
+    return f"{mib / 1024:.2f} GiB"
+
+
+def update_table(text: str, values: dict[str, str], column: int = -1) -> str:
+    """Rewrite one column (default the last) of Markdown table rows that link a notebook."""
     lines = text.split("\n")
     for i, line in enumerate(lines):
-        for name, seconds in times.items():
+        for name, value in values.items():
             if line.startswith("|") and f"{name})" in line:
                 cells = line.split("|")
-                cells[-2] = f" {runtime_text(seconds)} "
+                cells[column - 1] = f" {value} "
                 lines[i] = "|".join(cells)
     return "\n".join(lines)
 
 
-def update_course_tables(times: dict[str, float]) -> None:
-    """Runtimes in the README's course table, the instructor guide's run order and the
-    course map of 00_start_here."""
-    for doc in (ROOT / "README.md", ROOT / "docs" / "instructors.md"):
-        doc.write_text(update_table(doc.read_text(), times))
+def update_course_tables(times: dict[str, float], peaks: dict[str, float]) -> None:
+    """Runtimes in the README's course table (with each kernel's peak memory), the
+    instructor guide's run order and the course map of 00_start_here."""
+    runtimes = {name: runtime_text(seconds) for name, seconds in times.items()}
+    readme = ROOT / "README.md"
+    text = update_table(readme.read_text(), runtimes, column=-2)
+    readme.write_text(update_table(text, {n: memory_text(m) for n, m in peaks.items()}))
+    guide = ROOT / "docs" / "instructors.md"
+    guide.write_text(update_table(guide.read_text(), runtimes))
     start = ROOT / "notebooks" / "00_start_here.ipynb"
     if start.exists():
         nb = nbformat.read(start, as_version=4)
         for cell in nb.cells:
             if cell.cell_type == "markdown":
-                cell.source = update_table(cell.source, times)
+                cell.source = update_table(cell.source, runtimes)
         nbformat.write(nb, start)
 
 
@@ -114,8 +127,10 @@ def cpu_name() -> str:
 
 def execute_alone(path: Path) -> tuple[float, float]:
     """Execute one notebook in a child process: (wall seconds, kernel's peak memory in MiB)."""
-    result = subprocess.run([sys.executable, __file__, "--one", str(path)], check=True,
+    result = subprocess.run([sys.executable, __file__, "--one", str(path)],
                             stdout=subprocess.PIPE, text=True)
+    if result.returncode != 0:  # the child has printed which notebook and cell failed
+        raise SystemExit(f"{path.name}: execution failed (see above); outputs not written.")
     measured = json.loads(result.stdout.strip().splitlines()[-1])
     return measured["seconds"], measured["peak_mib"]
 
@@ -134,12 +149,13 @@ def main(paths: list[str]) -> None:
               "seconds": dict(sorted(times.items())), "peak_mib": dict(sorted(peaks.items()))}
     TIMES.parent.mkdir(exist_ok=True)
     TIMES.write_text(json.dumps(record, indent=2) + "\n")
-    update_course_tables(times)
+    update_course_tables(times, peaks)
 
 
 if __name__ == "__main__":
     if sys.argv[1:2] == ["--one"]:  # the child process of execute_alone
-        seconds = execute(Path(sys.argv[2]), timeout=900)
+        # Per cell: the longest cell takes a few minutes; a hang fails within CELL_TIMEOUT.
+        seconds = execute(Path(sys.argv[2]), timeout=CELL_TIMEOUT)
         # The kernel is this process's child and has exited: its peak resident memory (KiB).
         peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
         print(json.dumps({"seconds": seconds, "peak_mib": peak_kib / 1024}))

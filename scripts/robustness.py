@@ -114,7 +114,17 @@ def run_one(source: str, backend: str, threads: int, seed: int) -> dict:
         found = [json.loads(line) for line in claims.read_text().splitlines() if line]
     error = None if done.returncode == 0 else (done.stdout + done.stderr).strip()[-2000:]
     return {"source": source, "backend": backend, "threads": threads, "seed": seed,
-            "seconds": round(seconds, 1), "error": error, "claims": found}
+            "seconds": round(seconds, 1), "error": error, "commit": commit(),
+            "claims": found}
+
+
+def commit() -> str:
+    """The checked-out commit, with "+changes" when the working tree differs from it."""
+    head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
+                          capture_output=True, text=True).stdout.strip() or "unknown"
+    dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT,
+                           capture_output=True, text=True).stdout.strip()
+    return head + ("+changes" if dirty else "")
 
 
 def load_raw() -> list[dict]:
@@ -125,8 +135,9 @@ def load_raw() -> list[dict]:
 
 def sweep(sources: list[str], fresh: bool) -> None:
     """Run every (source, run of the design) not yet in the raw file, CORES at a time."""
-    if fresh:
-        RAW.unlink(missing_ok=True)
+    if fresh:  # forget these sources' earlier runs (their code changed), keep the others
+        kept = [r for r in load_raw() if r["source"] not in sources]
+        RAW.write_text("".join(json.dumps(r) + "\n" for r in kept))
     done = {(r["source"], r["backend"], r["threads"], r["seed"]) for r in load_raw()}
     jobs = [(s, *run) for s in sources for run in design() if (s, *run) not in done]
     # Two-thread runs take both cores: run the one-thread runs in pairs, then those alone.
@@ -197,13 +208,14 @@ def write_report() -> None:
         "",
         "## Sources",
         "",
-        "| source | runs | errors | wall time (sum) |",
-        "|---|---|---|---|",
+        "| source | runs | errors | wall time (sum) | measured at commit |",
+        "|---|---|---|---|---|",
     ]
     for source, runs in sorted(runs_by_source.items()):
         errors = sum(r["error"] is not None for r in runs)
+        commits = sorted({r.get("commit", "unknown") for r in runs})
         lines.append(f"| `{source}` | {len(runs)} | {errors} | "
-                     f"{sum(r['seconds'] for r in runs) / 60:.1f} min |")
+                     f"{sum(r['seconds'] for r in runs) / 60:.1f} min | {', '.join(commits)} |")
     missing = [s for s in all_sources() if s not in runs_by_source]
     if missing:
         lines += ["", "Not run yet: " + ", ".join(f"`{s}`" for s in missing) + "."]
@@ -225,7 +237,8 @@ def write_report() -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("sources", nargs="*", help="notebooks or test files (default: all)")
-    parser.add_argument("--fresh", action="store_true", help="forget earlier results")
+    parser.add_argument("--fresh", action="store_true",
+                        help="forget the earlier results of these sources")
     parser.add_argument("--report", action="store_true", help="only rewrite the report")
     parser.add_argument("--execute", nargs=2, metavar=("NOTEBOOK", "SEED"),
                         help=argparse.SUPPRESS)  # one notebook run (a child process)

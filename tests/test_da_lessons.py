@@ -52,7 +52,7 @@ def test_domain_adaptation_lessons_hold(domains, seed):
     check("MNIST-M: fraction of the gap DANN closes", (acc["dann"] - acc["source"]) / gap,
           at_least=0.40)
     check("MNIST-M: DANN beats source only with the same steps", acc["dann"] - acc["longer"],
-          at_least=0.15)
+          at_least=0.10)
     # Self-training's own gain is too small and too seed-dependent to assert (notebook 05
     # says so); what makes it work at all is robust: the confident pseudo-labels it keeps
     # are right far more often than the source model is on the target as a whole.

@@ -75,9 +75,18 @@ def test_fashion_reads_local_idx_files(tmp_path):
     assert names[0] == "T-shirt/top"
 
 
-def test_fashion_offline_without_files_says_what_to_do(tmp_path, no_network):
-    with pytest.raises(DataUnavailableError, match="apt-get install dataset-fashion-mnist"):
+def test_fashion_offline_without_files_says_what_to_do(tmp_path, no_network, capsys,
+                                                       monkeypatch):
+    monkeypatch.setenv("TLTEACH_CACHE", str(tmp_path / "cache"))
+    with pytest.raises(DataUnavailableError) as raised:
         load_fashion(folders=[tmp_path / "missing"])
+    message = str(raised.value)
+    # One plain line: what is missing, why, and how to get it; no exception text, no paths.
+    assert "apt-get install dataset-fashion-mnist" in message and "offline" in message
+    assert "\n" not in message
+    for noise in ("Error", "Traceback", "Max retries", str(tmp_path)):
+        assert noise not in message
+    assert "Downloading" not in capsys.readouterr().err
 
 
 def test_few_shot_takes_k_per_class_reproducibly():

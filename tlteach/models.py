@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 
+import torch
 from torch import nn
 from torchvision.transforms import v2
 
@@ -35,6 +36,7 @@ class SmallCNN(nn.Module):
         super().__init__()
         self.body = small_cnn_body(width)
         self.head = nn.Linear(4 * width, num_classes)
+        self.to(memory_format=torch.channels_last)  # PyTorch's faster CNN layout on CPU
 
     def forward(self, x):
         return self.head(self.body(x))

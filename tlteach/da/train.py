@@ -88,7 +88,7 @@ def digit_body() -> nn.Sequential:
         nn.Conv2d(3, 32, 5), nn.BatchNorm2d(32), nn.ReLU(), nn.MaxPool2d(2),
         nn.Conv2d(32, 48, 5), nn.BatchNorm2d(48), nn.ReLU(), nn.MaxPool2d(2),
         nn.Flatten(),
-    )  # fmt: skip
+    ).to(memory_format=torch.channels_last)  # fmt: skip  # PyTorch's faster layout on CPU
 
 
 def digit_head(num_classes: int = 10, in_features: int = 768) -> nn.Sequential:

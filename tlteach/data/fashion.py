@@ -43,12 +43,25 @@ def _local_files(folders: Sequence[str | Path]) -> dict[str, Path] | None:
     return None
 
 
+def why_download_failed(error: Exception) -> str:
+    """A plain reason for a failed download (offline, server error, corrupt file)."""
+    text = f"{type(error).__name__}: {error}"
+    if "403" in text or "404" in text or "HTTPError" in text:
+        return "the server did not serve the file"
+    if "hash" in text.lower() or "md5" in text.lower():
+        return "the downloaded file did not match its published checksum"
+    return "this machine appears to be offline, or the host is unreachable"
+
+
 def _download_files() -> dict[str, Path]:
     import pooch
 
     from tlteach.cache import cache_dir
 
     paths = {}
+    logger = pooch.get_logger()
+    level = logger.level
+    logger.setLevel("WARNING")  # no "Downloading data from ..." line before a failure
     try:
         for name, known_hash in FILES.items():
             paths[name] = Path(
@@ -56,11 +69,12 @@ def _download_files() -> dict[str, Path]:
             )
     except Exception as error:  # network errors differ by platform; the message says what to do
         raise DataUnavailableError(
-            "Fashion-MNIST is not installed and could not be downloaded "
-            f"({type(error).__name__}: {error}). Offline, install the Debian package "
-            "(sudo apt-get install dataset-fashion-mnist) or use another source: "
-            "tlteach.data.describe() lists those that work offline."
+            f"Fashion-MNIST is not installed and could not be downloaded: "
+            f"{why_download_failed(error)}. Get it with `sudo apt-get install "
+            f"dataset-fashion-mnist` (Debian/Ubuntu), or online from {URL}."
         ) from None
+    finally:
+        logger.setLevel(level)
     return paths
 
 
