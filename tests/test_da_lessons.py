@@ -2,8 +2,9 @@
 1,000 steps; DANN 1,500 more from the source model, and source only continued for the same
 1,500 steps as its control; self-training two rounds of 500 from the source model; the
 oracle 1,000 steps on target labels), for the seeds in ``TLTEACH_SEEDS`` (default 3, one
-the notebook does not use). About a minute per seed on one CPU core; ``make robustness``
-runs it for more seeds and emulated CPUs.
+the notebook does not use). Several minutes per seed on one emulated CPU core, so it is
+not part of ``make test`` (notebook 05 checks the same lessons there, with its own seed):
+``make robustness`` runs it for more seeds and emulated CPUs.
 """
 
 import copy
@@ -31,7 +32,7 @@ def domains():
 
 
 @pytest.mark.slow
-@pytest.mark.lesson
+@pytest.mark.sweep
 @pytest.mark.parametrize("seed", SEEDS)
 def test_domain_adaptation_lessons_hold(domains, seed):
     test = domains.X_test, domains.y_test

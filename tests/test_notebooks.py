@@ -72,16 +72,22 @@ def test_exercises_have_solutions(path):
     assert any("Check your understanding" in c.source for c in nb.cells)
 
 
-def test_readme_table_lists_every_notebook_with_its_measured_runtime():
-    from scripts.execute_notebooks import runtime_text
+def test_readme_table_lists_every_notebook_with_its_measured_runtime_and_memory():
+    from scripts.execute_notebooks import memory_text, runtime_text
 
-    times = json.loads((ROOT / "benchmarks" / "notebook_times.json").read_text())["seconds"]
+    measured = json.loads((ROOT / "benchmarks" / "notebook_times.json").read_text())
+    times, peaks = measured["seconds"], measured["peak_mib"]
     for doc in ("README.md", "docs/instructors.md"):
         text = (ROOT / doc).read_text()
         for path in NOTEBOOKS:
             rows = [r for r in text.splitlines() if r.startswith("|") and f"{path.name})" in r]
             assert len(rows) == 1, f"{doc}: no row for {path.name} in the run-order table"
-            assert rows[0].split("|")[-2].strip() == runtime_text(times[path.name])
+            cells = [c.strip() for c in rows[0].split("|")]
+            if doc == "README.md":  # runtime, then the kernel's peak memory
+                assert cells[-3:-1] == [runtime_text(times[path.name]),
+                                        memory_text(peaks[path.name])]
+            else:
+                assert cells[-2] == runtime_text(times[path.name])
 
 
 def test_course_map_in_start_here_lists_every_notebook():
