@@ -99,9 +99,10 @@ def pytest_terminal_summary(terminalreporter) -> None:
                                "peak_mib": {k: round(v) for k, v in sorted(_peak_mib.items())}},
                               indent=2))
     budget, enforced = _budget(terminalreporter.config)
+    verdict = "FAILED" if enforced else "EXCEEDED (reported only)"
     for line in over_budget(dict(_peak_mib), budget):
-        terminalreporter.write_line(f"MEMORY BUDGET {'FAILED' if enforced else 'EXCEEDED (reported only)'}: "
-                                    f"{line}", red=enforced, yellow=not enforced)
+        terminalreporter.write_line(f"MEMORY BUDGET {verdict}: {line}", red=enforced,
+                                    yellow=not enforced)
 
 
 def pytest_sessionfinish(session, exitstatus) -> None:
