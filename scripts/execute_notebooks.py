@@ -26,8 +26,8 @@ from nbconvert.preprocessors import ExecutePreprocessor
 ROOT = Path(__file__).resolve().parents[1]
 TIMES = ROOT / "benchmarks" / "notebook_times.json"
 RUNTIME_LINE = re.compile(r"\*\*CPU runtime:\*\*[^\n]*")
-# The variables that cap the instruction sets PyTorch and TensorFlow use (emulated CPUs).
 CELL_TIMEOUT = 600  # seconds
+# The variables that cap the instruction sets PyTorch and TensorFlow use (emulated CPUs).
 CPU_CAP_VARIABLES = ("ONEDNN_MAX_CPU_ISA", "ATEN_CPU_CAPABILITY", "TF_ENABLE_ONEDNN_OPTS")
 
 

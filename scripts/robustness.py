@@ -114,12 +114,12 @@ def run_one(source: str, backend: str, threads: int, seed: int) -> dict:
         found = [json.loads(line) for line in claims.read_text().splitlines() if line]
     error = None if done.returncode == 0 else (done.stdout + done.stderr).strip()[-2000:]
     return {"source": source, "backend": backend, "threads": threads, "seed": seed,
-            "seconds": round(seconds, 1), "error": error, "commit": commit(),
-            "claims": found}
+            "seconds": round(seconds, 1), "error": error, "claims": found}
 
 
 def commit() -> str:
-    """The checked-out commit, with "+changes" when the working tree differs from it."""
+    """The checked-out commit, with "+changes" when the working tree differs from it: the
+    code a sweep measures, read once when it starts."""
     head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
                           capture_output=True, text=True).stdout.strip() or "unknown"
     dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT,
@@ -143,6 +143,7 @@ def sweep(sources: list[str], fresh: bool) -> None:
     # Two-thread runs take both cores: run the one-thread runs in pairs, then those alone.
     jobs.sort(key=lambda job: job[2])
     print(f"{len(jobs)} runs to do ({len(done)} already in {RAW.name})", flush=True)
+    measured_at = commit()
     busy: dict[Future, int] = {}
     with ThreadPoolExecutor(CORES) as pool:
         for job in jobs:
@@ -150,10 +151,10 @@ def sweep(sources: list[str], fresh: bool) -> None:
                 finished, _ = wait(busy, return_when=FIRST_COMPLETED)
                 for future in finished:
                     busy.pop(future)
-                    _save(future.result())
+                    _save({**future.result(), "commit": measured_at})
             busy[pool.submit(run_one, *job)] = job[2]
         for future in busy:
-            _save(future.result())
+            _save({**future.result(), "commit": measured_at})
 
 
 def _save(result: dict) -> None:
