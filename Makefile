@@ -31,7 +31,7 @@ lab: install
 # slow for every run (marker "sweep").
 test: install
 	$(ONE_THREAD) $(PY) -m pytest -n 2 --dist loadfile -m "not lesson and not sweep" tests/
-	$(ONE_THREAD) $(CPU_sse41) $(PY) -m pytest -n 2 --dist loadfile -m lesson tests/
+	$(ONE_THREAD) $(CPU_sse41) $(PY) -m pytest -n 2 --dist load -m lesson tests/
 	$(ONE_THREAD) $(PY) -m pytest --nbval-lax -n 2 --dist loadfile -p scripts.notebook_times -p scripts.offline --offline notebooks/
 
 install: $(STAMP)

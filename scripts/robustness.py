@@ -52,8 +52,9 @@ BACKENDS: dict[str, dict[str, str]] = {
 THREADS = (1, 2)
 SEEDS = tuple(range(11, 19))  # no notebook or test uses these by default
 
-# The lesson tests: each takes its seeds from TLTEACH_SEEDS and checks with tlteach.claims.
-TESTS = ("tests/test_reproducibility.py::test_headline_lessons_hold",
+# The lesson tests (markers lesson and sweep): each takes its seeds from TLTEACH_SEEDS and
+# checks with tlteach.claims.
+TESTS = ("tests/test_reproducibility.py",
          "tests/test_da_lessons.py",
          "tests/test_lessons.py")
 
@@ -107,7 +108,7 @@ def run_one(source: str, backend: str, threads: int, seed: int) -> dict:
         else:
             env["TLTEACH_SEEDS"] = str(seed)
             command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-                       "-p", "no:randomly", source]
+                       "-p", "no:randomly", "-m", "lesson or sweep", source]
         start = time.perf_counter()
         done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
         seconds = time.perf_counter() - start

@@ -1,7 +1,8 @@
 """The headline lessons, computed by tlteach functions: the same numbers on a re-run, and the
 lessons of notebook 04 hold for the seeds in ``TLTEACH_SEEDS`` (default 4, which no notebook
-uses). ``make test`` runs the lesson once on an emulated older CPU; ``make robustness``
-runs it for more seeds, CPUs and thread counts.
+uses). ``make test`` runs the lessons once on an emulated older CPU (the close and the far
+target in two tests, so that two workers share them); ``make robustness`` runs them for more
+seeds, CPUs and thread counts.
 
 Within a run the frozen part of the network passes each image once (``run_strategies``
 keeps its outputs), so one seed takes a few minutes on one CPU core.
@@ -14,6 +15,8 @@ from tlteach.claims import check, seeds
 from tlteach.strategies import Budget, load_target, run_strategies
 
 SEEDS = seeds(default=(4,))
+CLOSE = ("scratch", "frozen", "frozen early", "fine-tune all")
+FAR = ("scratch", "frozen", "fine-tune all")
 
 
 @pytest.fixture(scope="module")
@@ -48,23 +51,33 @@ def test_same_seed_same_numbers(backbone, animals):
 @pytest.mark.slow
 @pytest.mark.lesson
 @pytest.mark.parametrize("seed", SEEDS)
-def test_headline_lessons_hold(backbone, animals, digits, seed):
-    trio = ("scratch", "frozen", "fine-tune all")
-    close = accuracies(run_strategies(backbone, animals, 20, seed, strategies=trio))
-    far = accuracies(run_strategies(backbone, digits, 50, seed, strategies=trio))
+def test_close_target_lessons_hold(backbone, animals, seed):
+    close = {k: accuracies(run_strategies(backbone, animals, k, seed, strategies=CLOSE))
+             for k in (5, 20)}
     large_lr = accuracies(run_strategies(backbone, animals, 20, seed,
                                          strategies=("fine-tune all",),
                                          budget=Budget(fine_tune_lr=1e-2)))
-    print(close, far, large_lr)
+    print(close, large_lr)
     # Transfer beats training from scratch on a target close to ImageNet, with few labels.
-    check("animals, 20/class: fine-tune all beats scratch",
-          close["fine-tune all"] - close["scratch"], at_least=0.02)
+    # Which pretrained strategy wins, and by how much, depends on the labelled sample drawn
+    # (notebook 04): the lesson is the best of them, on average over two sizes.
+    gains = [max(close[k][s] for s in CLOSE[1:]) - close[k]["scratch"] for k in close]
+    check("animals: best pretrained - scratch, mean over 5 and 20/class", sum(gains) / 2,
+          at_least=0.03)
+    # A 100x larger learning rate diverges and loses the pretrained features.
+    check("animals, 20/class: lr 1e-2 loses against lr 1e-4",
+          close[20]["fine-tune all"] - large_lr["fine-tune all"], at_least=0.3)
+
+
+@pytest.mark.slow
+@pytest.mark.lesson
+@pytest.mark.parametrize("seed", SEEDS)
+def test_far_target_lessons_hold(backbone, digits, seed):
+    far = accuracies(run_strategies(backbone, digits, 50, seed, strategies=FAR))
+    print(far)
     # On a far target with enough labels, frozen ImageNet features lose to scratch.
     check("digits, 50/class: scratch beats frozen ImageNet features",
           far["scratch"] - far["frozen"], at_least=0.03)
     # There, fine-tuning recovers much of what the frozen features lose.
     check("digits, 50/class: fine-tune all beats frozen", far["fine-tune all"] - far["frozen"],
           at_least=0.02)
-    # A 100x larger learning rate diverges and loses the pretrained features.
-    check("animals, 20/class: lr 1e-2 loses against lr 1e-4",
-          close["fine-tune all"] - large_lr["fine-tune all"], at_least=0.3)

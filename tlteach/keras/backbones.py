@@ -94,7 +94,7 @@ def load_backbone(name: str, input_shape: tuple[int, int, int] = (96, 96, 3),
     raise KeyError(f"Unknown backbone {name!r}. Available: {', '.join(NAMES)}.")
 
 
-def extract_features(backbone: Backbone, X: np.ndarray, batch_size: int = 128) -> np.ndarray:
+def extract_features(backbone: Backbone, X: np.ndarray, batch_size: int = 32) -> np.ndarray:
     """Features ``(N, num_features)`` of uint8 images in inference mode (BatchNorm frozen)."""
     from tlteach.data.transforms import resize_images, to_rgb
 
