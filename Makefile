@@ -28,11 +28,12 @@ lab: install
 # The lesson tests (marker "lesson") run on an emulated older CPU with a seed no notebook
 # uses, so a lesson that holds only on this machine's kernels fails here, not in a class;
 # make robustness runs the full matrix of CPUs, threads and seeds, and the lesson tests too
-# slow for every run (marker "sweep").
+# slow for every run (marker "sweep"). The notebooks run longest first (scripts/notebook_times.py),
+# so that the two workers finish together.
 test: install
 	$(ONE_THREAD) $(PY) -m pytest -n 2 --dist loadfile -m "not lesson and not sweep" tests/
 	$(ONE_THREAD) $(CPU_sse41) $(PY) -m pytest -n 2 --dist load -m lesson tests/
-	$(ONE_THREAD) $(PY) -m pytest --nbval-lax -n 2 --dist loadfile -p scripts.notebook_times -p scripts.offline --offline notebooks/
+	$(ONE_THREAD) $(PY) -m pytest --nbval-lax -n 2 --dist loadfile --no-loadscope-reorder -p scripts.notebook_times -p scripts.offline --offline notebooks/
 
 install: $(STAMP)
 

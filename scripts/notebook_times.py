@@ -3,7 +3,10 @@ nbval runs the notebooks; with ``--memory-budget MIB`` it fails the run when a k
 passes that budget, naming the notebook and its peak.
 
 Used by ``make test``: ``pytest --nbval-lax -p scripts.notebook_times notebooks/``.
-The numbers are also written to ``build/notebook_times.json``.
+The numbers are also written to ``build/notebook_times.json``. It also orders the notebooks
+longest first, by the run times that ``make notebooks`` recorded: with ``-n 2 --dist
+loadfile --no-loadscope-reorder`` each worker takes the next notebook in that order when it
+is free, and the two finish close together.
 
 Peak memory is the kernel process's resident high-water mark (Linux's ``VmHWM``), read in
 the pytest process that runs the notebook after each of its cells: the kernel is that
@@ -22,6 +25,7 @@ from pathlib import Path
 
 import pytest
 
+RECORDED_TIMES = Path(__file__).resolve().parents[1] / "benchmarks" / "notebook_times.json"
 MEMORY_BUDGET_MIB = 1536  # 1.5 GiB with PyPI's wheels: Binder's 2 GB session minus the server
 _seconds: dict[str, float] = defaultdict(float)
 _peak_mib: dict[str, float] = defaultdict(float)
@@ -44,6 +48,22 @@ def kernel_peak_mib(parent_pid: int | None = None) -> float | None:
         if match:
             peaks.append(int(match.group(1)) / 1024)
     return max(peaks, default=None)
+
+
+def longest_first(paths: list[str], seconds: dict[str, float]) -> list[str]:
+    """``paths`` ordered by recorded run time (``seconds``, keyed by file name), longest
+    first; a notebook without a record counts as the longest (it may be new and slow)."""
+    return sorted(paths, key=lambda path: -seconds.get(Path(path).name, float("inf")))
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    try:
+        seconds = json.loads(RECORDED_TIMES.read_text())["seconds"]
+    except (OSError, ValueError, KeyError):
+        return  # no record: keep pytest's order
+    files = list(dict.fromkeys(item.nodeid.split("::", 1)[0] for item in items))
+    rank = {path: i for i, path in enumerate(longest_first(files, seconds))}
+    items.sort(key=lambda item: rank[item.nodeid.split("::", 1)[0]])  # stable: cells in order
 
 
 @pytest.hookimpl(hookwrapper=True)

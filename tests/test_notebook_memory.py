@@ -1,4 +1,5 @@
-"""The notebook test measures each kernel's peak memory and fails a notebook over budget."""
+"""The notebook test measures each kernel's peak memory and fails a notebook over budget, and
+runs the longest notebooks first."""
 
 import sys
 from pathlib import Path
@@ -6,7 +7,13 @@ from pathlib import Path
 import pytest
 from jupyter_client import KernelManager
 
-from scripts.notebook_times import MEMORY_BUDGET_MIB, kernel_peak_mib, over_budget
+from scripts.notebook_times import (
+    MEMORY_BUDGET_MIB,
+    RECORDED_TIMES,
+    kernel_peak_mib,
+    longest_first,
+    over_budget,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -55,3 +62,30 @@ def test_a_notebook_over_the_budget_fails_the_run_and_is_named(tmp_path):
     within = subprocess.run([*run, "--memory-budget", "4000"], capture_output=True, text=True,
                             cwd=ROOT)
     assert within.returncode == 0, within.stdout
+
+
+def test_longest_first_puts_unrecorded_notebooks_first():
+    seconds = {"a.ipynb": 20.0, "b.ipynb": 300.0}
+    paths = ["notebooks/a.ipynb", "notebooks/b.ipynb", "notebooks/new.ipynb"]
+    assert longest_first(paths, seconds) == ["notebooks/new.ipynb", "notebooks/b.ipynb",
+                                             "notebooks/a.ipynb"]
+
+
+def test_the_notebook_stage_collects_the_longest_notebooks_first_cells_in_order():
+    import json
+    import subprocess
+
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "--collect-only", "-q", "--nbval-lax",
+         "-p", "no:cacheprovider", "-p", "scripts.notebook_times", "notebooks/"],
+        cwd=ROOT, capture_output=True, text=True, check=False)
+    ids = [line for line in result.stdout.splitlines() if "::" in line]
+    files = list(dict.fromkeys(line.split("::")[0] for line in ids))
+    seconds = json.loads(RECORDED_TIMES.read_text())["seconds"]
+    assert files == longest_first(files, seconds) and len(files) > 1, result.stdout[-2000:]
+    # each notebook's cells stay together and in order
+    assert [line.split("::")[0] for line in ids] == sorted(
+        (line.split("::")[0] for line in ids), key=files.index)
+    for path in files:
+        cells = [int(line.rsplit("Cell ", 1)[1]) for line in ids if line.startswith(path)]
+        assert cells == sorted(cells)
