@@ -57,9 +57,10 @@ def test_student_copy_has_no_solutions_or_outputs_and_keeps_the_lesson(path):
     assert len(copy.cells) < len(original.cells)
 
 
-@pytest.mark.parametrize("name", ["00_start_here.ipynb", "01_what_transfers.ipynb"])
-def test_student_copy_executes_up_to_the_first_exercise(name):
-    copy = student_copy(ROOT / "notebooks" / name)
+def test_student_copy_executes_up_to_the_first_exercise():
+    # One notebook end to end: for every notebook, the test above checks that its copy holds
+    # the cells up to the first exercise unchanged, and nbval executes those cells.
+    copy = student_copy(ROOT / "notebooks" / "00_start_here.ipynb")
     copy.cells = copy.cells[: first_exercise(copy)]
     NotebookClient(copy, timeout=600, kernel_name="python3",
                    resources={"metadata": {"path": str(ROOT / "notebooks")}}).execute()
