@@ -2,12 +2,16 @@
 
 ``show_quiz("fine_tuning")`` renders the topic's questions as ipywidgets buttons in a
 notebook, and as plain text (answers at the end) where widgets cannot render. The questions
-live in ``quizzes.json``, one list per topic; ``check`` is the callback, a plain function.
+live in ``quizzes.json``, one list per topic, each with its right answer first;
+``questions`` shows the choices in a shuffled order that is the same for every reader (an
+instructor and a class see the same letters), with the right answers spread over the
+positions. ``check`` is the callback, a plain function.
 """
 
 from __future__ import annotations
 
 import json
+import random
 from dataclasses import dataclass
 from importlib import resources
 
@@ -28,12 +32,24 @@ def topics() -> list[str]:
 
 
 def questions(topic: str) -> list[Question]:
-    """The questions of one topic, in order."""
+    """The questions of one topic, in order, each with its choices in display order."""
     bank = _bank()
     if topic not in bank:
         raise KeyError(f"No quiz on {topic!r}; topics: {', '.join(sorted(bank))}.")
-    return [Question(q["prompt"], tuple(q["choices"]), q["answer"], q["explanation"])
-            for q in bank[topic]]
+    return [_in_display_order(q, number, topic) for number, q in enumerate(bank[topic])]
+
+
+def _in_display_order(item: dict, number: int, topic: str) -> Question:
+    """The wrong choices shuffled by a generator seeded with the prompt; the right one at a
+    position that cycles through a per-topic permutation, so that no position is favoured.
+    String seeds give the same order on every machine and Python run."""
+    choices = list(item["choices"])
+    right = choices.pop(item["answer"])
+    random.Random(item["prompt"]).shuffle(choices)
+    slots = random.Random(topic).sample(range(len(choices) + 1), len(choices) + 1)
+    slot = slots[number % len(slots)]
+    choices.insert(slot, right)
+    return Question(item["prompt"], tuple(choices), slot, item["explanation"])
 
 
 def _bank() -> dict:
