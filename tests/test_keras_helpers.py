@@ -63,6 +63,24 @@ def test_fit_history_continues_epochs_and_learns(keras):
     assert evaluate(model, dataset)["accuracy"] > 0.8
 
 
+def test_learning_curves_take_the_history_of_keras_own_fit(keras):
+    # What a student copies from the TensorFlow tutorial: model.fit(..., initial_epoch=...)
+    # and its History object, drawn by the course's plot with the course's epoch numbers.
+    from tlteach import plots
+
+    X, y = np.random.default_rng(0).normal(size=(64, 4)).astype("float32"), np.arange(64) % 3
+    model, _ = small_model(keras)
+    model.compile(optimizer="adam", loss=keras.losses.SparseCategoricalCrossentropy(
+        from_logits=True), metrics=["accuracy"])
+    head = model.fit(X, y, validation_data=(X, y), epochs=2, verbose=0)
+    more = model.fit(X, y, validation_data=(X, y), epochs=5, initial_epoch=head.epoch[-1] + 1,
+                     verbose=0)
+    assert more.epoch == [2, 3, 4]  # Keras: epochs is the last epoch's number, not a count
+    fig = plots.learning_curves({"head": head, "fine-tuning": more})
+    lines = fig.axes[0].get_lines()
+    assert [list(line.get_xdata()) for line in lines] == [[1, 2], [1, 2], [3, 4, 5], [3, 4, 5]]
+
+
 def test_frameworks_refuse_each_others_models(keras):
     import tlteach.keras as tk
     import tlteach.torch as tt
@@ -122,3 +140,14 @@ def test_fit_restore_best_ends_on_the_best_validation_epoch(keras):
         max(history["val_accuracy"]))
     with pytest.raises(ValueError, match="validation data"):
         fit(model, (X, y), epochs=1, restore_best=True)
+
+
+def test_predict_proba_matches_the_torch_helper_rows(keras):
+    from tlteach.keras import predict_proba
+
+    X = np.random.default_rng(0).normal(size=(10, 4)).astype("float32")
+    model, _ = small_model(keras)
+    p = predict_proba(model, (X, np.zeros(10, dtype=int)))
+    assert p.shape == (10, 3) and np.allclose(p.sum(1), 1)
+    assert (p.argmax(1) == np.asarray(model(X)).argmax(1)).all()
+

@@ -1,3 +1,5 @@
+from types import SimpleNamespace
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
@@ -27,6 +29,11 @@ def test_learning_curves_draw_train_val_and_phase_marker():
     assert any("fine-tuning starts" in t.get_text() for t in ax.texts)
     fig2 = plots.learning_curves({"a": history, "b": history}, phase_starts=[])
     assert len(fig2.axes[0].get_lines()) == 4
+    # Keras' History (what model.fit returns): 0-based epochs, the metrics in .history.
+    keras_history = SimpleNamespace(epoch=[0, 1], history={"accuracy": [0.5, 0.6],
+                                                            "val_accuracy": [0.4, 0.5]})
+    line = plots.learning_curves(keras_history).axes[0].get_lines()[0]
+    assert list(line.get_xdata()) == [1, 2] and list(line.get_ydata()) == [0.5, 0.6]
 
 
 def test_compare_bars_heatmap_embedding_and_predictions():
@@ -56,3 +63,41 @@ def test_decision_boundaries_one_panel_per_model():
                                     X, y, X + 1, y, resolution=20)
     assert [ax.get_title() for ax in fig.axes] == ["left", "right"]
     plt.close(fig)
+
+
+def test_prediction_gallery_and_top_losses_mark_the_mistakes():
+    X = np.zeros((4, 8, 8), dtype=np.uint8)
+    y = np.array([0, 1, 1, 0])
+    p = np.array([[0.9, 0.1], [0.2, 0.8], [0.99, 0.01], [0.6, 0.4]])  # the third is wrong
+    fig = plots.prediction_gallery(X, y, p, ["cat", "dog"], n=4, cols=4)
+    titles = [(ax.get_title(), ax.title.get_color()) for ax in fig.axes if ax.get_title()]
+    assert titles[0] == ("cat 90%", "black") and titles[2] == ("cat 99%\ntrue: dog", "red")
+    top = plots.top_losses(X, y, p, ["cat", "dog"], k=2, cols=2)
+    first, second = [ax.get_title() for ax in top.axes[:2]]
+    assert first == "cat / dog\nloss 4.61, p 0.01" and second.startswith("cat / cat\nloss 0.51")
+    with pytest.raises(ValueError, match="one row of class probabilities per example"):
+        plots.prediction_gallery(X, y, p[:3], ["cat", "dog"])
+
+
+def test_confusion_matrix_rows_are_shares_of_each_true_class():
+    y = np.array([0, 0, 0, 1, 1, 2])
+    pred = np.array([0, 0, 1, 1, 1, 0])
+    fig = plots.confusion_matrix(y, pred, ["a", "b", "c"])
+    texts = [t.get_text() for t in fig.axes[0].texts]
+    assert texts[:3] == ["0.67", "0.33", "0.00"] and texts[-3:] == ["1.00", "0.00", "0.00"]
+    assert plots.per_class_accuracy(y, pred, ["a", "b", "c"]) == pytest.approx(
+        {"a": 2 / 3, "b": 1.0, "c": 0.0})
+
+
+def test_show_augmentations_draws_the_original_and_converts_channels_first_floats():
+    image = np.full((8, 8), 255, dtype=np.uint8)
+    seen = []
+
+    def augment(x):  # like a torchvision transform: (3, H, W) floats in [0, 1]
+        seen.append(x.shape)
+        return np.full((3, 16, 16), 0.5, dtype=np.float32)
+
+    fig = plots.show_augmentations(image, augment, n=3, cols=3)
+    shown = [ax.get_images()[0].get_array() for ax in fig.axes[:3]]
+    assert seen == [(8, 8), (8, 8)] and shown[0].shape == (8, 8)
+    assert shown[1].shape == (16, 16, 3) and float(shown[1].max()) == 0.5

@@ -1,3 +1,4 @@
+import numpy as np
 import pytest
 import torch
 from torch import nn
@@ -11,6 +12,7 @@ from tlteach.torch import (
     freeze,
     freeze_to,
     param_groups,
+    predict_proba,
     spread_lrs,
     trainable_parameters,
     unfreeze,
@@ -131,3 +133,18 @@ def test_fit_restore_best_ends_on_the_best_validation_epoch():
     assert evaluate(model, val)["accuracy"] == max(history["val_accuracy"])
     with pytest.raises(ValueError, match="validation data"):
         fit(model, train, epochs=1, restore_best=True, progress=False)
+
+
+def test_predict_proba_gives_rows_of_class_probabilities_in_data_order():
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Flatten(), nn.Linear(3 * 8 * 8, 3))
+    data = tiny_data()
+    model.train()
+    p = predict_proba(model, data)
+    assert p.shape == (64, 3) and np.allclose(p.sum(1), 1) and model.training
+    logits = torch.cat([model(x) for x, _ in data]).detach()
+    assert (p.argmax(1) == logits.argmax(1).numpy()).all()
+    binary = nn.Sequential(nn.Flatten(), nn.Linear(3 * 8 * 8, 1))
+    pb = predict_proba(binary, data)
+    assert pb.shape == (64, 2) and np.allclose(pb.sum(1), 1)
+

@@ -44,6 +44,121 @@ def show_predictions(images: Sequence[np.ndarray],
     return fig
 
 
+def _image_grid(images: Sequence[np.ndarray], titles: Sequence[str], colours: Sequence[str],
+                cols: int, title: str | None) -> plt.Figure:
+    rows = max(1, int(np.ceil(len(images) / cols)))
+    fig, axes = plt.subplots(rows, cols, figsize=(1.35 * cols, 1.6 * rows), squeeze=False)
+    for i, ax in enumerate(axes.flat):
+        ax.axis("off")
+        if i < len(images):
+            image = _displayable(images[i])
+            ax.imshow(image, cmap="gray" if image.ndim == 2 else None)
+            ax.set_title(titles[i], fontsize=7, color=colours[i])
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def _displayable(image) -> np.ndarray:
+    """An image for ``imshow``: channels last, floats in [0, 1] (tensors, 0-255 floats and
+    channels-first arrays, as PyTorch and Keras pipelines give them, are converted)."""
+    a = np.asarray(image)
+    if a.ndim == 3 and a.shape[0] in (1, 3) and a.shape[-1] not in (1, 3):
+        a = a.transpose(1, 2, 0)
+    if a.ndim == 3 and a.shape[-1] == 1:
+        a = a[..., 0]
+    if a.dtype.kind == "f":
+        a = np.clip(a / 255 if a.max() > 1.0 else a, 0, 1)
+    return a
+
+
+def _check_predictions(X, y_true, probabilities) -> np.ndarray:
+    probabilities = np.asarray(probabilities)
+    if probabilities.ndim != 2 or not len(X) == len(y_true) == len(probabilities):
+        raise ValueError(
+            f"Give one image, one label and one row of class probabilities per example: got "
+            f"{len(X)} images, {len(y_true)} labels and probabilities of shape "
+            f"{probabilities.shape} (predict_proba gives them as (examples, classes)).")
+    return probabilities
+
+
+def prediction_gallery(X: np.ndarray, y_true: np.ndarray, probabilities: np.ndarray,
+                       class_names: Sequence[str], n: int = 16, cols: int = 8,
+                       title: str | None = None) -> plt.Figure:
+    """The first ``n`` images titled with the predicted class and its probability; mistakes
+    in red with the true class below. ``probabilities``: ``(N, classes)``, as from
+    ``predict_proba``."""
+    probabilities = _check_predictions(X, y_true, probabilities)
+    n = min(n, len(X))
+    predicted = probabilities.argmax(1)
+    titles, colours = [], []
+    for i in range(n):
+        right = predicted[i] == y_true[i]
+        titles.append(f"{class_names[predicted[i]]} {probabilities[i, predicted[i]]:.0%}"
+                      + ("" if right else f"\ntrue: {class_names[y_true[i]]}"))
+        colours.append("black" if right else "red")
+    return _image_grid([X[i] for i in range(n)], titles, colours, cols, title)
+
+
+def top_losses(X: np.ndarray, y_true: np.ndarray, probabilities: np.ndarray,
+               class_names: Sequence[str], k: int = 8, cols: int = 8,
+               title: str | None = "the highest losses: the most confident mistakes"
+               ) -> plt.Figure:
+    """The ``k`` examples with the highest loss (cross-entropy, -log of the probability
+    given to the true class), highest first: fastai's ``plot_top_losses``. Each title reads
+    predicted / true, the loss and the probability of the true class."""
+    probabilities = _check_predictions(X, y_true, probabilities)
+    p_true = probabilities[np.arange(len(y_true)), y_true]
+    losses = -np.log(np.clip(p_true, 1e-12, 1.0))
+    order = np.argsort(-losses, kind="stable")[:k]
+    predicted = probabilities.argmax(1)
+    titles = [f"{class_names[predicted[i]]} / {class_names[y_true[i]]}\n"
+              f"loss {losses[i]:.2f}, p {p_true[i]:.2f}" for i in order]
+    colours = ["red" if predicted[i] != y_true[i] else "black" for i in order]
+    return _image_grid([X[i] for i in order], titles, colours, cols, title)
+
+
+def per_class_accuracy(y_true: np.ndarray, y_pred: np.ndarray,
+                       class_names: Sequence[str]) -> dict[str, float]:
+    """The share of each class's examples predicted right (its recall)."""
+    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
+    return {name: float(np.mean(y_pred[y_true == c] == c)) if np.any(y_true == c)
+            else float("nan") for c, name in enumerate(class_names)}
+
+
+def confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray, class_names: Sequence[str],
+                     title: str | None = None) -> plt.Figure:
+    """Rows: the true class, columns: the predicted one, each row as shares of its class
+    (scikit-learn's ``ConfusionMatrixDisplay``); the diagonal is each class's accuracy."""
+    from sklearn.metrics import ConfusionMatrixDisplay
+    from sklearn.metrics import confusion_matrix as counts
+
+    labels = list(range(len(class_names)))
+    shares = counts(y_true, y_pred, labels=labels, normalize="true")
+    size = 1.2 + 0.55 * len(class_names)
+    fig, ax = plt.subplots(figsize=(size + 1, size))
+    ConfusionMatrixDisplay(shares, display_labels=list(class_names)).plot(
+        ax=ax, cmap="Blues", values_format=".2f", colorbar=False, xticks_rotation=45)
+    for text in ax.texts:
+        text.set_fontsize(7)
+    if title:
+        ax.set_title(title)
+    fig.tight_layout()
+    return fig
+
+
+def show_augmentations(image: np.ndarray, augment, n: int = 8, cols: int = 8,
+                       title: str | None = "one image, several draws of the augmentation"
+                       ) -> plt.Figure:
+    """``image`` as it is, then ``n - 1`` draws of ``augment``: any callable from an image
+    to an image (a torchvision transform; for Keras layers, which augment only in training,
+    ``lambda x: layers(x[None], training=True)[0]``)."""
+    draws = [image] + [augment(image) for _ in range(n - 1)]
+    return _image_grid(draws, ["original"] + [f"draw {i}" for i in range(1, n)],
+                       ["black"] * n, cols, title)
+
+
 def compare_bars(results: dict[str, float], ylabel: str = "test accuracy",
                  title: str | None = None) -> plt.Figure:
     """Bars of named results (e.g. accuracies of strategies), values printed on top."""
@@ -63,11 +178,13 @@ def learning_curves(histories: dict[str, dict] | dict, metric: str = "accuracy",
                     phase_label: str = "fine-tuning starts") -> plt.Figure:
     """Training (dashed) and validation (solid) ``metric`` per epoch for one or more runs.
 
-    ``histories``: a history dict (from ``fit``) or ``{name: history}``. Vertical lines mark
+    ``histories``: a history, or ``{name: history}``; a history is a dict from the course's
+    ``fit`` or the ``History`` that Keras' own ``model.fit`` returns. Vertical lines mark
     the epochs in ``phase_starts`` after the first (default: the history's own markers).
     """
-    if "epoch" in histories:
+    if _is_keras_history(histories) or "epoch" in histories:
         histories = {"": histories}
+    histories = {name: _history_dict(h) for name, h in histories.items()}
     fig, ax = plt.subplots(figsize=(7, 3.5))
     for i, (name, h) in enumerate(histories.items()):
         color = f"C{i}"
@@ -87,6 +204,17 @@ def learning_curves(histories: dict[str, dict] | dict, metric: str = "accuracy",
     ax.legend(fontsize=8)
     fig.tight_layout()
     return fig
+
+
+def _is_keras_history(h) -> bool:
+    return hasattr(h, "history") and hasattr(h, "epoch")
+
+
+def _history_dict(h) -> dict:
+    """A course history dict; Keras' ``History`` (0-based ``epoch``) becomes one, 1-based."""
+    if _is_keras_history(h):
+        return {"epoch": [e + 1 for e in h.epoch], **h.history}
+    return h
 
 
 def embedding_scatter(embeddings: dict[str, np.ndarray], y: np.ndarray,

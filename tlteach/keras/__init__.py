@@ -15,6 +15,7 @@ from tlteach.keras.train import (
     fit,
     freeze,
     freeze_to,
+    predict_proba,
     trainable_parameters,
     unfreeze,
     units,
@@ -22,6 +23,6 @@ from tlteach.keras.train import (
 
 __all__ = [
     "Backbone", "evaluate", "extract_features", "fit", "freeze", "freeze_to",
-    "load_backbone", "predict_imagenet", "preprocess", "trainable_parameters", "unfreeze",
-    "units",
+    "load_backbone", "predict_imagenet", "predict_proba", "preprocess", "trainable_parameters",
+    "unfreeze", "units",
 ]  # fmt: skip

@@ -131,3 +131,17 @@ def evaluate(model: keras.Model, data) -> dict[str, float]:
     if y is not None:
         _check_labels(model, y)
     return {k: float(v) for k, v in model.evaluate(x, y, verbose=0, return_dict=True).items()}
+
+
+def predict_proba(model: keras.Model, data) -> np.ndarray:
+    """Class probabilities ``(N, classes)`` of a model that outputs logits (softmax; one
+    sigmoid output gives two columns), over ``data`` (a dataset or ``(X, y)``)."""
+    _check_model(model)
+    x = data[0] if isinstance(data, tuple) else data
+    logits = np.asarray(model.predict(x, verbose=0), dtype=np.float64)
+    if logits.ndim == 2 and logits.shape[1] == 1:
+        p = 1 / (1 + np.exp(-logits))
+        return np.concatenate([1 - p, p], 1)
+    e = np.exp(logits - logits.max(1, keepdims=True))
+    return e / e.sum(1, keepdims=True)
+

@@ -11,10 +11,18 @@ from tlteach.torch.freezing import (
     unfreeze,
     units,
 )
-from tlteach.torch.train import evaluate, fine_tune, fit, tensor_loader, train_epoch
+from tlteach.torch.train import (
+    evaluate,
+    fine_tune,
+    fit,
+    predict_proba,
+    tensor_loader,
+    train_epoch,
+)
 
 __all__ = [
     "Backbone", "bn_eval_if_frozen", "evaluate", "extract_features", "fine_tune", "fit",
-    "freeze", "freeze_to", "load_backbone", "param_groups", "predict_imagenet", "spread_lrs",
+    "freeze", "freeze_to", "load_backbone", "param_groups", "predict_imagenet", "predict_proba",
+    "spread_lrs",
     "tensor_loader", "train_epoch", "trainable_parameters", "unfreeze", "units",
 ]  # fmt: skip

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -49,6 +50,25 @@ def evaluate(model: nn.Module, data: Iterable) -> dict[str, float]:
         total += len(y)
     model.train(was_training)
     return {"loss": loss_sum / max(total, 1), "accuracy": hits / max(total, 1)}
+
+
+@torch.no_grad()
+def predict_proba(model: nn.Module, data: Iterable) -> np.ndarray:
+    """Class probabilities ``(N, classes)`` of a model that outputs logits (softmax; one
+    sigmoid output gives two columns), over ``data``'s batches of ``(x, y)``, eval mode."""
+    _check_module(model)
+    was_training = model.training
+    model.eval()
+    dev, out = _device_of(model), []
+    for x, _ in data:
+        logits = model(x.to(dev))
+        if logits.ndim == 2 and logits.shape[1] == 1:
+            p = torch.sigmoid(logits)
+            out.append(torch.cat([1 - p, p], 1).cpu())
+        else:
+            out.append(torch.softmax(logits, 1).cpu())
+    model.train(was_training)
+    return torch.cat(out).numpy()
 
 
 def train_epoch(model: nn.Module, data: Iterable, optimizer: torch.optim.Optimizer,
