@@ -23,16 +23,22 @@ def test_show_images_titles_with_class_names():
 def test_learning_curves_draw_train_val_and_phase_marker():
     history = {"epoch": [1, 2, 3, 4], "accuracy": [0.1, 0.5, 0.6, 0.7],
                "val_accuracy": [0.1, 0.4, 0.5, 0.6], "phase_starts": [0, 2]}
-    fig = plots.learning_curves(history)
+    fig = plots.learning_curves(history, metric="accuracy")
     ax = fig.axes[0]
     assert len(ax.get_lines()) == 3  # train, validation, the phase marker
     assert any("fine-tuning starts" in t.get_text() for t in ax.texts)
-    fig2 = plots.learning_curves({"a": history, "b": history}, phase_starts=[])
+    fig2 = plots.learning_curves({"a": history, "b": history}, metric="accuracy",
+                                 phase_starts=[])
     assert len(fig2.axes[0].get_lines()) == 4
+    # By default the loss beside the accuracy, each panel with the phase marker.
+    both = plots.learning_curves({**history, "loss": [2.0, 1.0, 0.9, 0.8],
+                                  "val_loss": [2.1, 1.2, 1.1, 1.0]})
+    assert [ax.get_ylabel() for ax in both.axes] == ["loss", "accuracy"]
+    assert [len(ax.get_lines()) for ax in both.axes] == [3, 3]
     # Keras' History (what model.fit returns): 0-based epochs, the metrics in .history.
     keras_history = SimpleNamespace(epoch=[0, 1], history={"accuracy": [0.5, 0.6],
                                                             "val_accuracy": [0.4, 0.5]})
-    line = plots.learning_curves(keras_history).axes[0].get_lines()[0]
+    line = plots.learning_curves(keras_history, metric="accuracy").axes[0].get_lines()[0]
     assert list(line.get_xdata()) == [1, 2] and list(line.get_ydata()) == [0.5, 0.6]
 
 

@@ -173,10 +173,12 @@ def compare_bars(results: dict[str, float], ylabel: str = "test accuracy",
     return fig
 
 
-def learning_curves(histories: dict[str, dict] | dict, metric: str = "accuracy",
+def learning_curves(histories: dict[str, dict] | dict,
+                    metric: str | Sequence[str] = ("loss", "accuracy"),
                     phase_starts: Sequence[int] | None = None,
                     phase_label: str = "fine-tuning starts") -> plt.Figure:
-    """Training (dashed) and validation (solid) ``metric`` per epoch for one or more runs.
+    """Training (dashed) and validation (solid) curves per epoch for one or more runs, one
+    panel per ``metric`` (default: the loss, on a log scale, beside the accuracy).
 
     ``histories``: a history, or ``{name: history}``; a history is a dict from the course's
     ``fit`` or the ``History`` that Keras' own ``model.fit`` returns. Vertical lines mark
@@ -185,7 +187,17 @@ def learning_curves(histories: dict[str, dict] | dict, metric: str = "accuracy",
     if _is_keras_history(histories) or "epoch" in histories:
         histories = {"": histories}
     histories = {name: _history_dict(h) for name, h in histories.items()}
-    fig, ax = plt.subplots(figsize=(7, 3.5))
+    metrics = [metric] if isinstance(metric, str) else list(metric)
+    fig, axes = plt.subplots(1, len(metrics), figsize=(4.5 * len(metrics) + 2.5, 3.5),
+                             squeeze=False)
+    for ax, name_of_metric in zip(axes[0], metrics, strict=True):
+        _draw_curves(ax, histories, name_of_metric, phase_starts, phase_label)
+    fig.tight_layout()
+    return fig
+
+
+def _draw_curves(ax: plt.Axes, histories: dict[str, dict], metric: str,
+                 phase_starts: Sequence[int] | None, phase_label: str) -> None:
     for i, (name, h) in enumerate(histories.items()):
         color = f"C{i}"
         if metric in h:
@@ -201,9 +213,10 @@ def learning_curves(histories: dict[str, dict] | dict, metric: str = "accuracy",
                     fontsize=8, color="gray")
     ax.set_xlabel("epoch")
     ax.set_ylabel(metric)
-    ax.legend(fontsize=8)
-    fig.tight_layout()
-    return fig
+    if metric.endswith("loss") and ax.get_lines():
+        ax.set_yscale("log")  # a diverging run's loss would flatten the others on a linear axis
+    if ax.get_lines():
+        ax.legend(fontsize=8)
 
 
 def _is_keras_history(h) -> bool:
