@@ -38,6 +38,28 @@ def test_export_then_load_round_trip(tmp_path):
     assert np.array_equal(X2[0][..., 0], X[::100][y[::100] == y2[0]][0])
 
 
+def test_an_exported_subset_of_classes_reads_back_with_torchvision_keras_and_the_course(
+        tmp_path):
+    # Cats and dogs out of the ten animals: only their two folders, which every loader reads.
+    from torchvision.datasets import ImageFolder
+
+    X, y, names = data.load("animals")
+    keep = np.concatenate([np.flatnonzero(y == names.index(c))[:20] for c in ("cat", "dog")])
+    out = data.export_image_folder(X[keep], y[keep], names, tmp_path / "pets")
+    assert sorted(p.name for p in out.iterdir()) == ["cat", "dog"]
+    folder = ImageFolder(out)
+    assert folder.classes == ["cat", "dog"] and len(folder) == 40
+    X2, y2, names2 = data.load_image_folder(out, size=28)
+    assert names2 == ["cat", "dog"] and len(y2) == 40
+    import keras
+
+    ds = keras.utils.image_dataset_from_directory(out, label_mode="binary", image_size=(28, 28),
+                                                  batch_size=40, shuffle=False, verbose=False)
+    images, labels = next(iter(ds))
+    assert ds.class_names == ["cat", "dog"] and images.shape == (40, 28, 28, 3)
+    assert np.array_equal(np.asarray(labels)[:, 0].astype(int), y2)
+
+
 def test_export_refuses_to_overwrite(tmp_path):
     target = tmp_path / "mine"
     target.mkdir()

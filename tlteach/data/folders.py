@@ -100,7 +100,10 @@ def export_image_folder(X: np.ndarray, y: np.ndarray, class_names: list[str],
                         path: str | Path) -> Path:
     """Write images as PNG files in ``path/<class>/<index>.png``; refuses to overwrite.
 
-    Fails if ``path`` exists and is not empty. Files appear only once all are written.
+    Only the classes that occur in ``y`` get a folder, so that the result reads back with
+    torchvision's ``ImageFolder``, Keras' ``image_dataset_from_directory`` and
+    ``load_image_folder`` (each refuses or miscounts empty class folders). Fails if ``path``
+    exists and is not empty. Files appear only once all are written.
     """
     target = Path(path)
     if target.exists() and (not target.is_dir() or any(target.iterdir())):
@@ -114,8 +117,8 @@ def export_image_folder(X: np.ndarray, y: np.ndarray, class_names: list[str],
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.partial-"))
     try:
-        for name in class_names:
-            (staging / name).mkdir()
+        for label in np.unique(y):
+            (staging / class_names[label]).mkdir()
         for i, (image, label) in enumerate(zip(X, y, strict=True)):
             Image.fromarray(image).save(staging / class_names[label] / f"{i:05d}.png")
         if target.exists():
