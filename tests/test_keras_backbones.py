@@ -84,3 +84,51 @@ def test_loading_pretrained_weights_draws_no_random_numbers(tk, tmp_path, monkey
     assert np.array_equal(next_draw(tmp_path), first)  # reads them from the cache
     tlteach.seed_everything(0)
     assert np.array_equal(keras.random.uniform((3,)).numpy(), first)
+
+
+def test_the_tensorflow_tutorials_recipe_runs_on_the_offline_efficientnet(tk, no_network):
+    # The TensorFlow transfer-learning tutorial, with its keras.applications line changed to
+    # the course's offline EfficientNet-Lite0 and nothing else.
+    import keras
+
+    IMG_SHAPE = (64, 64, 3)  # noqa: N806 (the tutorial's names)
+    base_model = tk.EfficientNetLite0(input_shape=IMG_SHAPE, include_top=False,
+                                      weights="imagenet")
+    preprocess_input = keras.applications.efficientnet.preprocess_input
+    base_model.trainable = False
+    inputs = keras.Input(shape=IMG_SHAPE)
+    x = preprocess_input(inputs)
+    x = base_model(x, training=False)
+    x = keras.layers.GlobalAveragePooling2D()(x)
+    x = keras.layers.Dropout(0.2)(x)
+    outputs = keras.layers.Dense(1)(x)
+    model = keras.Model(inputs, outputs)
+    assert [w.shape for w in model.trainable_weights] == [(1280, 1), (1,)]  # the head only
+    images = np.random.default_rng(0).integers(0, 255, (4, *IMG_SHAPE)).astype("float32")
+    assert model(images).shape == (4, 1)
+    base_model.trainable = True
+    fine_tune_at = 100
+    for layer in base_model.layers[:fine_tune_at]:
+        layer.trainable = False
+    assert len(base_model.layers) > fine_tune_at and len(model.trainable_weights) > 2
+    # The same network as load_backbone's: the same features for the same pixels.
+    pooled = tk.EfficientNetLite0(input_shape=IMG_SHAPE, include_top=False, pooling="avg")
+    course = tk.load_backbone("efficientnet_lite0", input_shape=IMG_SHAPE)
+    expected = course.body(course.preprocess(images), training=False)
+    assert np.abs(np.asarray(pooled(images)) - np.asarray(expected)).max() < 1e-4
+
+
+def test_application_style_model_classifies_and_refuses_what_it_cannot_load(tk, no_network):
+    model = tk.EfficientNetLite0()  # include_top, ImageNet weights, 224 px, softmax
+    image = center_crop_batch([skdata.chelsea()], 224).astype("float32")
+    probabilities = np.asarray(model(image))[0]
+    assert abs(probabilities.sum() - 1) < 1e-4
+    assert tk.load_backbone("efficientnet_lite0").classes[probabilities.argmax()] in {
+        "tabby", "tiger cat", "Egyptian cat"}
+    with pytest.raises(ValueError, match="classes must be 1000"):
+        tk.EfficientNetLite0(classes=2)
+    with pytest.raises(ValueError, match="weights must be 'imagenet' or None"):
+        tk.EfficientNetLite0(weights="my.h5")
+    untrained = tk.EfficientNetLite0(weights=None, include_top=False, input_shape=(32, 32, 3),
+                                     pooling="max")
+    assert untrained.output_shape == (None, 1280)

@@ -5,6 +5,7 @@ Importing this module imports Keras (and TensorFlow, its default backend), never
 
 from tlteach.keras.backbones import (
     Backbone,
+    EfficientNetLite0,
     extract_features,
     load_backbone,
     predict_imagenet,
@@ -22,7 +23,7 @@ from tlteach.keras.train import (
 )
 
 __all__ = [
-    "Backbone", "evaluate", "extract_features", "fit", "freeze", "freeze_to",
+    "Backbone", "EfficientNetLite0", "evaluate", "extract_features", "fit", "freeze", "freeze_to",
     "load_backbone", "predict_imagenet", "predict_proba", "preprocess", "trainable_parameters",
     "unfreeze", "units",
 ]  # fmt: skip

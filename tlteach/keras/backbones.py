@@ -94,6 +94,54 @@ def load_backbone(name: str, input_shape: tuple[int, int, int] = (96, 96, 3),
     raise KeyError(f"Unknown backbone {name!r}. Available: {', '.join(NAMES)}.")
 
 
+def EfficientNetLite0(include_top: bool = True, weights: str | None = "imagenet",  # noqa: N802
+                      input_shape: tuple[int, int, int] | None = None,
+                      pooling: str | None = None, classes: int = 1000,
+                      classifier_activation: str | None = "softmax") -> keras.Model:
+    """EfficientNet-Lite0 with the signature of ``keras.applications``, offline.
+
+    The TensorFlow tutorial's ``keras.applications.MobileNetV2(input_shape=...,
+    include_top=False, weights="imagenet")`` becomes ``EfficientNetLite0(...)`` with the same
+    arguments, and the rest of its code runs unchanged (one ``keras.Model``, layers in one
+    flat list for ``base_model.layers[:fine_tune_at]``). Like
+    ``keras.applications.EfficientNetB0`` it takes 0-255 RGB pixels: the scaling is its first
+    layer, so ``keras.applications.efficientnet.preprocess_input`` (a pass-through) fits.
+    """
+    from tlteach.keras import efficientnet_lite
+
+    if weights not in ("imagenet", None):
+        raise ValueError(f"weights must be 'imagenet' or None, got {weights!r}: the ImageNet "
+                         "weights come with the course; for your own, call load_weights.")
+    if weights == "imagenet" and include_top and classes != 1000:
+        raise ValueError("With weights='imagenet' and include_top=True, classes must be 1000 "
+                         "(ImageNet's). For your own classes: include_top=False and a new "
+                         "Dense head.")
+    if pooling not in (None, "avg", "max"):
+        raise ValueError(f"pooling must be None, 'avg' or 'max', got {pooling!r}.")
+    shape = tuple(input_shape) if input_shape is not None else (224, 224, 3)
+    pretrained = weights == "imagenet"
+    body = efficientnet_lite.build(shape, None, random_init=not pretrained, rescale=True)
+    x = body.output
+    if include_top:
+        x = keras.layers.GlobalAveragePooling2D(name="avg_pool")(x)
+        x = keras.layers.Dense(classes, activation=classifier_activation, name="predictions",
+                               kernel_initializer="zeros" if pretrained else "glorot_uniform",
+                               )(x)
+    elif pooling == "avg":
+        x = keras.layers.GlobalAveragePooling2D(name="avg_pool")(x)
+    elif pooling == "max":
+        x = keras.layers.GlobalMaxPooling2D(name="max_pool")(x)
+    model = keras.Model(body.input, x, name="efficientnet_lite0")
+    if pretrained:
+        source = efficientnet_lite.imagenet_model(
+            efficientnet_lite.build(shape, "avg", random_init=False))
+        source.load_weights(efficientnet_lite.converted_weights_path())
+        for layer in model.layers:
+            if layer.weights:
+                layer.set_weights(source.get_layer(layer.name).get_weights())
+    return model
+
+
 def extract_features(backbone: Backbone, X: np.ndarray, batch_size: int = 32) -> np.ndarray:
     """Features ``(N, num_features)`` of uint8 images in inference mode (BatchNorm frozen)."""
     from tlteach.data.transforms import resize_images, to_rgb

@@ -56,16 +56,20 @@ def _mbconv(x, cfg: dict, name: str, init: str):
 
 
 def build(input_shape: tuple[int, int, int], pooling: str | None = "avg",
-          random_init: bool = True) -> keras.Model:
+          random_init: bool = True, rescale: bool = False) -> keras.Model:
     """The EfficientNet-Lite0 body: images -> features or feature maps.
 
     ``random_init=False`` starts from zeros, for weights loaded right after: building then
     draws nothing from Keras' random generator, so a seeded notebook gives the same numbers
-    whether or not the converted weights were already cached.
+    whether or not the converted weights were already cached. ``rescale=True`` makes the
+    scaling of 0-255 pixels the first layer (as in ``keras.applications.EfficientNetB0``).
     """
     init = "glorot_uniform" if random_init else "zeros"
     inputs = keras.Input(shape=input_shape, name="image")
-    x = _conv_bn_relu(inputs, STEM, 3, 2, "stem", init)
+    x = inputs
+    if rescale:
+        x = layers.Rescaling(1 / 128, offset=-127 / 128, name="rescaling")(x)
+    x = _conv_bn_relu(x, STEM, 3, 2, "stem", init)
     for i, cfg in enumerate(block_configs()):
         x = _mbconv(x, cfg, f"block{i:02d}", init)
     x = _conv_bn_relu(x, HEAD, 1, 1, "top", init)
