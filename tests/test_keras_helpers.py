@@ -79,6 +79,9 @@ def test_learning_curves_take_the_history_of_keras_own_fit(keras):
     fig = plots.learning_curves({"head": head, "fine-tuning": more})
     lines = fig.axes[0].get_lines()
     assert [list(line.get_xdata()) for line in lines] == [[1, 2], [1, 2], [3, 4, 5], [3, 4, 5]]
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)  # later tests in this process check that no figure is left open
 
 
 def test_frameworks_refuse_each_others_models(keras):
