@@ -13,18 +13,10 @@ def show_images(X: np.ndarray, y: np.ndarray | None = None,
                 title: str | None = None) -> plt.Figure:
     """A grid of the first ``n`` images, each titled with its class name when given."""
     n = min(n, len(X))
-    rows = int(np.ceil(n / cols))
-    fig, axes = plt.subplots(rows, cols, figsize=(1.2 * cols, 1.3 * rows), squeeze=False)
-    for i, ax in enumerate(axes.flat):
-        ax.axis("off")
-        if i < n:
-            ax.imshow(X[i], cmap="gray" if X[i].ndim == 2 else None)
-            if y is not None:
-                ax.set_title(class_names[y[i]] if class_names else str(y[i]), fontsize=8)
-    if title:
-        fig.suptitle(title)
-    fig.tight_layout()
-    return fig
+    titles = ["" if y is None else class_names[y[i]] if class_names else str(y[i])
+              for i in range(n)]
+    return _image_grid([X[i] for i in range(n)], titles, ["black"] * n, cols, title,
+                       cell=(1.2, 1.3), fontsize=8)
 
 
 def show_predictions(images: Sequence[np.ndarray],
@@ -45,15 +37,18 @@ def show_predictions(images: Sequence[np.ndarray],
 
 
 def _image_grid(images: Sequence[np.ndarray], titles: Sequence[str], colours: Sequence[str],
-                cols: int, title: str | None) -> plt.Figure:
+                cols: int, title: str | None, cell: tuple[float, float] = (1.35, 1.6),
+                fontsize: int = 7) -> plt.Figure:
     rows = max(1, int(np.ceil(len(images) / cols)))
-    fig, axes = plt.subplots(rows, cols, figsize=(1.35 * cols, 1.6 * rows), squeeze=False)
+    fig, axes = plt.subplots(rows, cols, figsize=(cell[0] * cols, cell[1] * rows),
+                             squeeze=False)
     for i, ax in enumerate(axes.flat):
         ax.axis("off")
         if i < len(images):
             image = _displayable(images[i])
             ax.imshow(image, cmap="gray" if image.ndim == 2 else None)
-            ax.set_title(titles[i], fontsize=7, color=colours[i])
+            if titles[i]:
+                ax.set_title(titles[i], fontsize=fontsize, color=colours[i])
     if title:
         fig.suptitle(title)
     fig.tight_layout()

@@ -51,9 +51,7 @@ def preprocess(name: str, x):
 def _efficientnet_lite0(input_shape, pooling) -> Backbone:
     from tlteach.keras import efficientnet_lite
 
-    full = efficientnet_lite.imagenet_model(
-        efficientnet_lite.build(input_shape, "avg", random_init=False))
-    full.load_weights(efficientnet_lite.converted_weights_path())
+    full = efficientnet_lite.pretrained(input_shape)
     out = "avg_pool" if pooling == "avg" else "top_relu"
     body = keras.Model(full.input, full.get_layer(out).output, name="efficientnet_lite0")
     return Backbone("efficientnet_lite0", body, efficientnet_lite.HEAD,
@@ -133,9 +131,7 @@ def EfficientNetLite0(include_top: bool = True, weights: str | None = "imagenet"
         x = keras.layers.GlobalMaxPooling2D(name="max_pool")(x)
     model = keras.Model(body.input, x, name="efficientnet_lite0")
     if pretrained:
-        source = efficientnet_lite.imagenet_model(
-            efficientnet_lite.build(shape, "avg", random_init=False))
-        source.load_weights(efficientnet_lite.converted_weights_path())
+        source = efficientnet_lite.pretrained(shape)
         for layer in model.layers:
             if layer.weights:
                 layer.set_weights(source.get_layer(layer.name).get_weights())

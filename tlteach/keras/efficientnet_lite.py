@@ -124,3 +124,10 @@ def converted_weights_path() -> str:
             model.get_layer(name).set_weights(weights)
         atomic_write(path, lambda tmp: model.save_weights(tmp))
     return str(path)
+
+
+def pretrained(input_shape: tuple[int, int, int]) -> keras.Model:
+    """The ImageNet network (body, average pooling, ``predictions``) with the converted weights."""
+    model = imagenet_model(build(input_shape, "avg", random_init=False))
+    model.load_weights(converted_weights_path())
+    return model

@@ -144,4 +144,3 @@ def predict_proba(model: keras.Model, data) -> np.ndarray:
         return np.concatenate([1 - p, p], 1)
     e = np.exp(logits - logits.max(1, keepdims=True))
     return e / e.sum(1, keepdims=True)
-
