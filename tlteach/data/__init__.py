@@ -5,7 +5,12 @@
 >>> print(data.describe())                     # what each source is and where it comes from
 """
 
-from tlteach.data.folders import ImageFolderError, export_image_folder, load_image_folder
+from tlteach.data.folders import (
+    ImageFolderError,
+    export_image_folder,
+    load_image_folder,
+    read_image,
+)
 from tlteach.data.pipelines import to_tf_dataset, to_torch_loader
 from tlteach.data.sources import SOURCES, DataUnavailableError, describe, load
 from tlteach.data.splits import Split, few_shot, split
@@ -13,6 +18,7 @@ from tlteach.data.transforms import resize_images, to_rgb
 
 __all__ = [
     "SOURCES", "DataUnavailableError", "ImageFolderError", "Split", "describe",
-    "export_image_folder", "few_shot", "load", "load_image_folder", "resize_images", "split",
+    "export_image_folder", "few_shot", "load", "load_image_folder", "read_image", "resize_images",
+    "split",
     "to_rgb", "to_tf_dataset", "to_torch_loader",
 ]  # fmt: skip

@@ -64,7 +64,7 @@ def read_image(path: str | Path, size: int | tuple[int, int]) -> np.ndarray:
     h, w = (size, size) if isinstance(size, int) else size
     with Image.open(path) as image:
         image.load()
-        return np.asarray(to_uint8_rgb(image).resize((w, h), Image.BILINEAR), dtype=np.uint8)
+        return np.array(to_uint8_rgb(image).resize((w, h), Image.BILINEAR), dtype=np.uint8)
 
 
 def load_image_folder(path: str | Path, size: int | tuple[int, int] = 96) -> Dataset:

@@ -114,11 +114,11 @@ def imagenet_model(body: keras.Model) -> keras.Model:
 def converted_weights_path() -> str:
     """The cached Keras weights file, converting the PyTorch checkpoint on first use."""
     from tlteach.cache import atomic_write, cache_dir
-    from tlteach.checkpoints import EFFICIENTNET_LITE0_SHA256, efficientnet_lite0_state_dict
+    from tlteach.checkpoints import EFFICIENTNET_LITE0_SHA256, efficientnet_lite0_arrays
 
     path = cache_dir("keras") / f"efficientnet_lite0-{EFFICIENTNET_LITE0_SHA256[:12]}.weights.h5"
     if not path.exists():
-        state = {k: v.numpy() for k, v in efficientnet_lite0_state_dict().items()}
+        state = efficientnet_lite0_arrays()  # read by a child process: no PyTorch here
         model = imagenet_model(build((224, 224, 3), random_init=False))
         for name, weights in torch_to_keras_weights(state).items():
             model.get_layer(name).set_weights(weights)
