@@ -127,3 +127,18 @@ def test_tf_dataset_gives_rgb_floats_at_size():
     assert tuple(x.shape) == (4, 32, 32, 3) and x.dtype.name == "float32"
     assert float(x.numpy().max()) > 1.0  # Keras convention: 0-255
     assert labels.numpy().tolist() == y[:4].tolist()
+
+
+def test_loaders_do_not_import_the_source_registry_back():
+    # sources.py imports the loaders; a loader importing sources (at the top or inside a
+    # function) would close an import circle. Shared types live in the leaf dataset.py.
+    import ast
+    from pathlib import Path
+
+    folder = Path(__file__).resolve().parents[1] / "tlteach" / "data"
+    for name in ("dataset", "fashion", "mnist_m", "folders", "splits", "transforms"):
+        tree = ast.parse((folder / f"{name}.py").read_text())
+        imported = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+        assert "tlteach.data.sources" not in imported, name
+        if name == "dataset":
+            assert not {m for m in imported if m and m.startswith("tlteach")}, imported

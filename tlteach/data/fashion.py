@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from tlteach.data.sources import FASHION_CLASSES, Dataset, DataUnavailableError
+from tlteach.data.dataset import FASHION_CLASSES, Dataset, DataUnavailableError
 
 DEBIAN_DIRS = ("/usr/share/datasets/fashion-mnist",)
 URL = "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/"

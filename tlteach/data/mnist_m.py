@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from tlteach.data.sources import Dataset
+from tlteach.data.dataset import Dataset
 
 VERSION = 1  # bump when the construction changes, so stale caches are not reused
 
@@ -44,13 +44,12 @@ def blend(digits: np.ndarray, photos: list[np.ndarray], seed: int) -> np.ndarray
     return out
 
 
-def load_mnist_m(seed: int = 0) -> Dataset:
-    """MNIST-M built from the course's 5,000 MNIST digits; cached per seed."""
+def load_mnist_m(mnist: Dataset, seed: int = 0) -> Dataset:
+    """MNIST-M built from ``mnist`` (the course's 5,000 MNIST digits); cached per seed."""
     from tlteach.cache import atomic_write, cache_dir
-    from tlteach.data.sources import load
 
     path = cache_dir("mnist_m") / f"mnist_m-v{VERSION}-seed{seed}.npz"
-    digits, y, names = load("mnist")
+    digits, y, names = mnist
     if path.exists():
         with np.load(path) as cached:
             X = cached["X"]

@@ -20,16 +20,12 @@ from pathlib import Path
 
 import numpy as np
 
-Dataset = tuple[np.ndarray, np.ndarray, list[str]]
-
-ANIMAL_CLASSES = [
-    "bear", "bird", "cat", "cow", "dog", "elephant", "giraffe", "horse", "sheep", "zebra",
-]  # fmt: skip
-DIGIT_CLASSES = [str(d) for d in range(10)]
-FASHION_CLASSES = [
-    "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
-    "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
-]  # fmt: skip
+from tlteach.data.dataset import (
+    ANIMAL_CLASSES,
+    DIGIT_CLASSES,
+    Dataset,
+    DataUnavailableError,
+)
 
 # SHA-256 of the pickles inside the animal-mnist 0.4 wheel: checked before unpickling.
 ANIMAL_FILES = {
@@ -49,10 +45,6 @@ class Source:
     size: str
     offline: str
     loader: Callable[[], Dataset]
-
-
-class DataUnavailableError(RuntimeError):
-    """A source cannot be loaded here (not installed, or needs the network)."""
 
 
 def _package_dir(module: str, install_hint: str) -> Path:
@@ -104,7 +96,7 @@ def _load_digits() -> Dataset:
 def _load_mnist_m() -> Dataset:
     from tlteach.data.mnist_m import load_mnist_m
 
-    return load_mnist_m()
+    return load_mnist_m(_load_mnist())
 
 
 def _load_fashion() -> Dataset:
