@@ -107,3 +107,13 @@ def test_show_augmentations_draws_the_original_and_converts_channels_first_float
     shown = [ax.get_images()[0].get_array() for ax in fig.axes[:3]]
     assert seen == [(8, 8), (8, 8)] and shown[0].shape == (8, 8)
     assert shown[1].shape == (16, 16, 3) and float(shown[1].max()) == 0.5
+
+
+def test_confidence_threshold_counts_the_answers_kept_and_their_accuracy():
+    y = np.array([0, 1, 1, 0])
+    p = np.array([[0.9, 0.1], [0.2, 0.8], [0.6, 0.4], [0.45, 0.55]])  # right, right, wrong, wrong
+    fig = plots.confidence_threshold(y, p, 0.7)
+    assert fig.axes[0].get_title() == "confidence ≥ 0.70: 50% answered, 100% of them right"
+    share, accuracy = (line.get_ydata() for line in fig.axes[0].lines[:2])
+    assert share[0] == 1.0 and accuracy[0] == 0.5  # threshold 0: everything answered
+    assert plots.confidence_threshold(y, p, 0.95).axes[0].get_title().endswith("none of them right")

@@ -143,6 +143,35 @@ def confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray, class_names: Sequen
     return fig
 
 
+def confidence_threshold(y_true: np.ndarray, probabilities: np.ndarray,
+                         threshold: float) -> plt.Figure:
+    """What a confidence threshold does: for every threshold, the share of examples answered
+    (top probability at least the threshold) and the accuracy on them; ``threshold`` marked.
+
+    ``probabilities``: ``(N, classes)``, as ``predict_proba`` gives.
+    """
+    probabilities = _check_predictions(probabilities, y_true, probabilities)
+    confidence = probabilities.max(1)
+    correct = probabilities.argmax(1) == np.asarray(y_true)
+    grid = np.linspace(0, 0.99, 100)
+    share = [np.mean(confidence >= t) for t in grid]
+    accuracy = [correct[confidence >= t].mean() if np.any(confidence >= t) else np.nan
+                for t in grid]
+    kept = confidence >= threshold
+    fig, ax = plt.subplots(figsize=(6, 3.2))
+    ax.plot(grid, share, label="share of examples answered")
+    ax.plot(grid, accuracy, label="accuracy on them")
+    ax.axvline(threshold, color="gray", lw=1)
+    right = f"{correct[kept].mean():.0%}" if kept.any() else "none"
+    ax.set_title(f"confidence ≥ {threshold:.2f}: {kept.mean():.0%} answered, {right} of them "
+                 "right", fontsize=10)
+    ax.set_xlabel("confidence threshold")
+    ax.set_ylim(0, 1.02)
+    ax.legend(fontsize=8, loc="lower left")
+    fig.tight_layout()
+    return fig
+
+
 def show_augmentations(image: np.ndarray, augment, n: int = 8, cols: int = 8,
                        title: str | None = "one image, several draws of the augmentation"
                        ) -> plt.Figure:
