@@ -139,7 +139,8 @@ def EfficientNetLite0(include_top: bool = True, weights: str | None = "imagenet"
 
 
 def extract_features(backbone: Backbone, X: np.ndarray, batch_size: int = 32) -> np.ndarray:
-    """Features ``(N, num_features)`` of uint8 images in inference mode (BatchNorm frozen)."""
+    """Features ``(N, num_features)`` of uint8 images in inference mode (BatchNorm frozen);
+    feature maps ``(N, h, w, num_features)`` for a backbone loaded with ``pooling=None``."""
     from tlteach.data.transforms import resize_images, to_rgb
 
     size = backbone.body.input_shape[1]
