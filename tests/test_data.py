@@ -120,6 +120,29 @@ def test_torch_loader_gives_rgb_floats_at_size():
     assert labels.tolist() == y[:4].tolist()
 
 
+@pytest.mark.parametrize("shape", [(40, 28, 28), (40, 19, 23, 3)])
+@pytest.mark.parametrize("size", [None, 20, 64])
+def test_torch_loader_batches_hold_what_the_per_image_transform_gives(shape, size):
+    # Without augmentation a batch is transformed in one call: the same bits, the same order
+    # (same shuffle) and the same types as the per-image torchvision pipeline.
+    import torch
+
+    from tlteach.data.pipelines import ArrayDataset, torch_transform
+
+    rng = np.random.default_rng(0)
+    X, y = rng.integers(0, 256, shape, dtype=np.uint8), rng.integers(0, 10, shape[0])
+    fast = data.to_torch_loader(X, y, size=size, batch_size=16, shuffle=True, seed=3)
+    slow = torch.utils.data.DataLoader(ArrayDataset(X, y, torch_transform(size, False)),
+                                       batch_size=16, shuffle=True,
+                                       generator=torch.Generator().manual_seed(3))
+    pairs = list(zip(fast, slow, strict=True))
+    assert len(pairs) == 3
+    for (x_fast, y_fast), (x_slow, y_slow) in pairs:
+        assert x_fast.dtype == x_slow.dtype and y_fast.dtype == y_slow.dtype
+        assert torch.equal(x_fast, x_slow) and torch.equal(y_fast, y_slow)
+    assert fast.dataset[5][0].shape == slow.dataset[5][0].shape  # indexing still works
+
+
 def test_tf_dataset_gives_rgb_floats_at_size():
     X, y, _ = data.load("mnist")
     ds = data.to_tf_dataset(X[:10], y[:10], size=32, batch_size=4)

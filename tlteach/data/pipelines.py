@@ -35,19 +35,48 @@ def torch_transform(size: int | None, augment: bool):
     return v2.Compose(steps)
 
 
-class ArrayDataset:
-    """A map-style dataset over image and label arrays with a per-image transform."""
+def torch_batch_transform(size: int | None):
+    """``torch_transform(size, augment=False)`` for a whole batch: uint8 ``(B, H, W)`` or
+    ``(B, H, W, 3)`` -> float ``(B, 3, size, size)``, the same values in one call."""
+    import torch
+    from torchvision.transforms import v2
 
-    def __init__(self, X: np.ndarray, y: np.ndarray, transform) -> None:
+    steps = [v2.Resize((size, size), antialias=True)] if size is not None else []
+    finish = v2.Compose([*steps, v2.ToDtype(torch.float32, scale=True)])
+
+    def transform(X: np.ndarray) -> torch.Tensor:
+        batch = torch.from_numpy(np.ascontiguousarray(X))
+        if batch.ndim == 3:  # grayscale: repeated to 3 channels
+            return finish(batch[:, None].expand(-1, 3, -1, -1))
+        return finish(batch.permute(0, 3, 1, 2))
+
+    return transform
+
+
+class ArrayDataset:
+    """A map-style dataset over image and label arrays with a per-image transform.
+
+    With a ``batch_transform`` (the same mapping for a whole batch) the ``DataLoader``
+    fetches each batch in one call (``__getitems__``) instead of image by image.
+    """
+
+    def __init__(self, X: np.ndarray, y: np.ndarray, transform, batch_transform=None) -> None:
         if len(X) != len(y):
             raise ValueError(f"X has {len(X)} images but y has {len(y)} labels.")
         self.X, self.y, self.transform = X, np.asarray(y, dtype=np.int64), transform
+        self.batch_transform = batch_transform
 
     def __len__(self) -> int:
         return len(self.X)
 
     def __getitem__(self, i: int):
         return self.transform(self.X[i]), int(self.y[i])
+
+    def __getitems__(self, indices: list[int]) -> list:
+        if self.batch_transform is None:
+            return [self[i] for i in indices]
+        return list(zip(self.batch_transform(self.X[indices]), self.y[indices].tolist(),
+                        strict=True))
 
 
 def to_torch_loader(X: np.ndarray, y: np.ndarray, size: int | None = None, batch_size: int = 32,
@@ -56,7 +85,8 @@ def to_torch_loader(X: np.ndarray, y: np.ndarray, size: int | None = None, batch
     """A ``DataLoader`` of ``(images (B, 3, size, size) in [0, 1], labels (B,))``."""
     import torch
 
-    dataset = ArrayDataset(X, y, torch_transform(size, augment))
+    dataset = ArrayDataset(X, y, torch_transform(size, augment),
+                           None if augment else torch_batch_transform(size))
     generator = torch.Generator().manual_seed(seed)
     return torch.utils.data.DataLoader(dataset, batch_size=batch_size, shuffle=shuffle,
                                        generator=generator)
