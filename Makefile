@@ -7,7 +7,7 @@ NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
 # JupyterLab refuses to run as root (containers, CI) unless told it may.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: lab test install notebooks lint bench robustness student slides screenshots clean
+.PHONY: lab test install compat notebooks lint bench robustness student slides screenshots clean
 
 # Tests run two processes side by side (pytest -n 2): one math thread each keeps PyTorch and
 # TensorFlow from oversubscribing the cores (on 2 cores the notebooks took over 19 minutes
@@ -41,12 +41,23 @@ install: $(STAMP)
 # and unpacks the wheels in parallel: a fresh install took 1.5 min here against 4.1 min with
 # pip. --compile-bytecode writes the .pyc files up front, as pip does, so that the first
 # `import tensorflow` in every kernel and test worker does not compile its sources again.
-# The venv keeps pip: `.venv/bin/pip install ...` works as usual.
-$(STAMP): pyproject.toml
+# The venv keeps pip: `.venv/bin/pip install ...` works as usual. constraints.txt holds the
+# exact versions the course is tested with; pyproject.toml only the supported ranges.
+$(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet uv
-	$(VENV)/bin/uv pip install --quiet --compile-bytecode --python $(PY) -e ".[dev]"
+	$(VENV)/bin/uv pip install --quiet --compile-bytecode --python $(PY) -c constraints.txt -e ".[dev]"
 	touch $(STAMP)
+
+## compat: the oldest supported versions (constraints-oldest.txt, the lower ends of the ranges
+## in pyproject.toml) in .venv-compat: the unit tests and two notebooks; writes benchmarks/compat.md
+COMPAT := .venv-compat
+compat:
+	test -x $(COMPAT)/bin/python || $(PYTHON) -m venv $(COMPAT)
+	$(COMPAT)/bin/python -m pip install --quiet uv
+	$(COMPAT)/bin/uv pip install --quiet --compile-bytecode --python $(COMPAT)/bin/python \
+		-c constraints-oldest.txt -e ".[dev]"
+	$(COMPAT)/bin/python scripts/compat.py
 
 ## notebooks: re-execute every notebook in place so the committed outputs are fresh
 # CPU=avx2 measures the runtimes closer to what a student's laptop (no AVX-512) waits.

@@ -1,7 +1,9 @@
-"""environment.yml and binder/ must offer every dependency of pyproject.toml, same versions.
+"""pyproject.toml declares supported ranges; constraints.txt pins the exact versions that
+make, CI and Binder install; environment.yml and binder/ offer every dependency of pyproject.toml,
+the framework stack at the pinned versions.
 
 Conda channels cannot be reached on the course's CI machines, so this test is what keeps
-the three files in step.
+the files in step.
 """
 
 import re
@@ -11,6 +13,7 @@ import pytest
 import tomllib
 import yaml
 from packaging.requirements import Requirement
+from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -48,14 +51,22 @@ def binder():
     return requirements((ROOT / "binder" / "requirements.txt").read_text().splitlines())
 
 
+def pins(name: str) -> dict[str, str]:
+    """{canonical name: version} of a constraints file."""
+    return {canonicalize_name(k): v.lstrip("=")
+            for k, v in requirements((ROOT / name).read_text().splitlines()).items()}
+
+
 RUNTIME = requirements(pyproject()["dependencies"])
 DEV = requirements(pyproject()["optional-dependencies"]["dev"])
+STACK = ("torch", "torchvision", "tensorflow")  # installed at their pinned versions
 
 
 @pytest.mark.parametrize("name", sorted(RUNTIME))
 def test_runtime_dependency_in_environment_yml_and_binder(name):
-    assert conda_env().get(name) == RUNTIME[name], f"environment.yml: {name}"
-    assert binder().get(name) == RUNTIME[name], f"binder/requirements.txt: {name}"
+    want = f"=={pins('constraints.txt')[name]}" if name in STACK else RUNTIME[name]
+    assert conda_env().get(name) == want, f"environment.yml: {name}"
+    assert binder().get(name) == want, f"binder/requirements.txt: {name}"
 
 
 @pytest.mark.parametrize("name", sorted(DEV))
@@ -63,8 +74,32 @@ def test_dev_dependency_in_environment_yml(name):
     assert conda_env().get(name) == DEV[name]
 
 
+@pytest.mark.parametrize("name", sorted(RUNTIME | DEV))
+def test_constraints_pin_every_dependency_inside_its_range(name):
+    version = pins("constraints.txt").get(name)
+    assert version, f"constraints.txt does not pin {name}"
+    assert SpecifierSet(RUNTIME.get(name) or DEV[name]).contains(version), (name, version)
+
+
+def test_the_oldest_versions_are_the_lower_ends_of_the_ranges():
+    oldest = pins("constraints-oldest.txt")
+    assert set(STACK) <= set(oldest)
+    for name in STACK:
+        spec = SpecifierSet(RUNTIME[name])
+        assert spec.contains(oldest[name]), (name, oldest[name])
+        assert f">={oldest[name].rsplit('.', 1)[0]}" in str(spec), (name, str(spec))
+
+
+def test_ranges_leave_a_preinstalled_stack_in_place():
+    # A Colab-like environment with other releases than the pinned ones, in range: pip keeps them.
+    for name, version in {"torch": "2.9.0", "torchvision": "0.24.0",
+                          "tensorflow": "2.20.0"}.items():
+        assert SpecifierSet(RUNTIME[name]).contains(version), name
+
+
 def test_torch_pair_is_pinned_together():
-    assert RUNTIME["torch"] == "==2.14.0" and RUNTIME["torchvision"] == "==0.29.0"
+    assert pins("constraints.txt")["torch"] == "2.14.0"
+    assert pins("constraints.txt")["torchvision"] == "0.29.0"
 
 
 def test_every_runtime_dependency_says_who_needs_it():
@@ -81,4 +116,12 @@ def test_every_runtime_dependency_says_who_needs_it():
 def test_binder_installs_the_course_package():
     post_build = (ROOT / "binder" / "postBuild").read_text()
     assert "pip install --no-deps -e ." in post_build
-    assert "download.pytorch.org/whl/cpu" in (ROOT / "binder" / "requirements.txt").read_text()
+    text = (ROOT / "binder" / "requirements.txt").read_text()
+    assert "download.pytorch.org/whl/cpu" in text
+    assert "-c ../constraints.txt" in text.splitlines()  # pip reads it relative to the file
+
+
+def test_make_installs_with_the_constraints():
+    makefile = (ROOT / "Makefile").read_text()
+    assert '-c constraints.txt -e ".[dev]"' in makefile
+    assert "-c constraints-oldest.txt" in makefile

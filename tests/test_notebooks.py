@@ -48,6 +48,7 @@ def test_setup_cell_installs_only_on_colab(path):
     assert setup.cell_type == "code"
     assert 'if "google.colab" in sys.modules:' in setup.source
     assert f"git+https://github.com/{REPO}@main" in setup.source
+    assert "report_install(" in setup.source  # says which of Colab's packages it kept
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)

@@ -48,3 +48,26 @@ def test_in_colab(monkeypatch):
     assert tlteach.in_colab() is False
     monkeypatch.setitem(sys.modules, "google.colab", object())
     assert tlteach.in_colab() is True
+
+
+def test_report_install_says_what_was_kept_and_what_was_replaced(monkeypatch, capsys):
+    from tlteach import runtime
+
+    now = {"torch": "2.9.0", "torchvision": "0.25.0", "tensorflow": "2.20.0"}
+    monkeypatch.setattr(runtime, "installed_versions", lambda names: {n: now[n] for n in names})
+    kept = runtime.report_install({"torch": "2.9.0", "tensorflow": "2.20.0"})
+    assert kept == "kept torch 2.9.0\nkept tensorflow 2.20.0" and "Restart" not in kept
+    replaced = runtime.report_install({"torch": "2.9.0", "torchvision": "0.24.0",
+                                       "tensorflow": None})
+    assert "replaced torchvision 0.24.0 with 0.25.0" in replaced
+    assert "installed tensorflow 2.20.0" in replaced and "Restart the session" in replaced
+    assert capsys.readouterr().out.count("kept torch 2.9.0") == 2
+
+
+def test_installed_versions_reads_the_installed_packages():
+    from importlib.metadata import version
+
+    from tlteach.runtime import installed_versions
+
+    found = installed_versions(("torch", "no-such-package-tlteach"))
+    assert found == {"torch": version("torch"), "no-such-package-tlteach": None}

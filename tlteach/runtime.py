@@ -48,3 +48,43 @@ def device() -> str:
 def in_colab() -> bool:
     """True when running inside Google Colab."""
     return "google.colab" in sys.modules
+
+
+STACK = ("torch", "torchvision", "tensorflow")
+"""The preinstalled packages the course installs next to, on Colab: kept when in range."""
+
+
+def installed_versions(names: tuple[str, ...] = STACK) -> dict[str, str | None]:
+    """The installed version of each package (``None`` where it is not installed)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    found: dict[str, str | None] = {}
+    for name in names:
+        try:
+            found[name] = version(name)
+        except PackageNotFoundError:
+            found[name] = None
+    return found
+
+
+def report_install(before: dict[str, str | None]) -> str:
+    """Say what installing the course did to the packages of ``before`` (their versions
+    just before the install, from ``installed_versions``): kept, installed or replaced.
+    Returns the report and prints it."""
+    after = installed_versions(tuple(before))
+    lines = []
+    for name, old in before.items():
+        new = after[name]
+        if new == old:
+            lines.append(f"kept {name} {old}" if old else f"{name}: not installed (not needed)")
+        elif old is None:
+            lines.append(f"installed {name} {new}")
+        else:
+            lines.append(f"replaced {name} {old} with {new}")
+    changed = any(after[name] != old and old is not None for name, old in before.items())
+    if changed:
+        lines.append("Restart the session (Runtime > Restart session) before the next cell: "
+                     "the replaced packages are loaded only then.")
+    report = "\n".join(lines)
+    print(report)
+    return report
