@@ -7,7 +7,7 @@ NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
 # JupyterLab refuses to run as root (containers, CI) unless told it may.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: lab test install compat notebooks lint bench robustness student slides screenshots clean
+.PHONY: lab test install compat browser-test notebooks lint bench robustness student slides screenshots clean
 
 # Tests run two processes side by side (pytest -n 2): one math thread each keeps PyTorch and
 # TensorFlow from oversubscribing the cores (on 2 cores the notebooks took over 19 minutes
@@ -21,8 +21,10 @@ CPU_sse41 := ONEDNN_MAX_CPU_ISA=SSE41 ATEN_CPU_CAPABILITY=default TF_ENABLE_ONED
 CPU_CAPS  := $(if $(CPU),$(or $(CPU_$(CPU)),$(error CPU=$(CPU): use avx2 or sse41)))
 
 ## lab: install into .venv (when needed) and open the course in JupyterLab
+# LAB_ROOT: the folder JupyterLab serves; LAB_ARGS: more options (make browser-test uses both).
+LAB_ROOT ?= notebooks
 lab: install
-	$(VENV)/bin/jupyter lab --ServerApp.root_dir=notebooks $(ROOT_FLAG) $(LAB_ARGS)
+	$(VENV)/bin/jupyter lab --ServerApp.root_dir=$(LAB_ROOT) $(ROOT_FLAG) $(LAB_ARGS)
 
 ## test: install (when needed), run the unit tests, then execute every notebook offline
 # The lesson tests (marker "lesson") run on an emulated older CPU with a seed no notebook
@@ -58,6 +60,13 @@ compat:
 	$(COMPAT)/bin/uv pip install --quiet --compile-bytecode --python $(COMPAT)/bin/python \
 		-c constraints-oldest.txt -e ".[dev]"
 	$(COMPAT)/bin/python scripts/compat.py
+
+## browser-test: JupyterLab (as make lab starts it) in Debian's Chromium, driven by Playwright:
+## notebooks 00 and 01 run, a quiz answers, a slider redraws; screenshots in build/browser/.
+## Needs Chromium (apt-get install chromium), so it is not part of make test.
+browser-test: install
+	$(VENV)/bin/uv pip install --quiet --python $(PY) -c constraints.txt -e ".[dev,browser]"
+	$(PY) scripts/browser_test.py
 
 ## notebooks: re-execute every notebook in place so the committed outputs are fresh
 # CPU=avx2 measures the runtimes closer to what a student's laptop (no AVX-512) waits.

@@ -42,3 +42,22 @@ def test_make_lab_serves_the_course(tmp_path):
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(timeout=30)
+
+
+def test_browser_test_names_the_fix_when_chromium_is_missing(monkeypatch):
+    import pytest
+
+    from scripts import browser_test
+
+    monkeypatch.setattr(browser_test, "CHROMIUM", ("/nonexistent/chromium", "no-such-browser"))
+    with pytest.raises(SystemExit, match="apt-get install chromium"):
+        browser_test.chromium()
+
+
+def test_make_lab_serves_the_folder_it_is_given():
+    dry = subprocess.run(["make", "-n", "lab", "LAB_ROOT=/tmp/elsewhere"], cwd=ROOT,
+                         capture_output=True, text=True, check=True).stdout
+    assert "--ServerApp.root_dir=/tmp/elsewhere" in dry
+    dry = subprocess.run(["make", "-n", "browser-test"], cwd=ROOT, capture_output=True,
+                         text=True, check=True).stdout
+    assert "scripts/browser_test.py" in dry and '".[dev,browser]"' in dry
