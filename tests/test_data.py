@@ -120,7 +120,7 @@ def test_torch_loader_gives_rgb_floats_at_size():
     assert labels.tolist() == y[:4].tolist()
 
 
-@pytest.mark.parametrize("shape", [(40, 28, 28), (40, 19, 23, 3)])
+@pytest.mark.parametrize("shape", [(40, 28, 28), (40, 28, 28, 1), (40, 19, 23, 3)])
 @pytest.mark.parametrize("size", [None, 20, 64])
 def test_torch_loader_batches_hold_what_the_per_image_transform_gives(shape, size):
     # Without augmentation a batch is transformed in one call: the same bits, the same order

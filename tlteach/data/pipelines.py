@@ -36,8 +36,9 @@ def torch_transform(size: int | None, augment: bool):
 
 
 def torch_batch_transform(size: int | None):
-    """``torch_transform(size, augment=False)`` for a whole batch: uint8 ``(B, H, W)`` or
-    ``(B, H, W, 3)`` -> float ``(B, 3, size, size)``, the same values in one call."""
+    """``torch_transform(size, augment=False)`` for a whole batch: uint8 ``(B, H, W)``,
+    ``(B, H, W, 1)`` or ``(B, H, W, 3)`` -> float ``(B, 3, size, size)``, the same values in
+    one call."""
     import torch
     from torchvision.transforms import v2
 
@@ -46,9 +47,10 @@ def torch_batch_transform(size: int | None):
 
     def transform(X: np.ndarray) -> torch.Tensor:
         batch = torch.from_numpy(np.ascontiguousarray(X))
-        if batch.ndim == 3:  # grayscale: repeated to 3 channels
-            return finish(batch[:, None].expand(-1, 3, -1, -1))
-        return finish(batch.permute(0, 3, 1, 2))
+        batch = batch[:, None] if batch.ndim == 3 else batch.permute(0, 3, 1, 2)
+        if batch.shape[1] == 1:  # grayscale: repeated to 3 channels
+            batch = batch.expand(-1, 3, -1, -1)
+        return finish(batch)
 
     return transform
 
@@ -73,6 +75,7 @@ class ArrayDataset:
         return self.transform(self.X[i]), int(self.y[i])
 
     def __getitems__(self, indices: list[int]) -> list:
+        """The samples at ``indices`` (what ``DataLoader`` asks for, one batch at a time)."""
         if self.batch_transform is None:
             return [self[i] for i in indices]
         return list(zip(self.batch_transform(self.X[indices]), self.y[indices].tolist(),
