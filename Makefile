@@ -66,7 +66,7 @@ compat:
 ## Needs Chromium (apt-get install chromium), so it is not part of make test.
 browser-test: install
 	$(VENV)/bin/uv pip install --quiet --python $(PY) -c constraints.txt -e ".[dev,browser]"
-	$(PY) scripts/browser_test.py
+	$(PY) -m scripts.browser_test
 
 ## notebooks: re-execute every notebook in place so the committed outputs are fresh
 # CPU=avx2 measures the runtimes closer to what a student's laptop (no AVX-512) waits.

@@ -8,7 +8,8 @@ an error; click a quiz answer and wait for its feedback; in 01, move the explore
 and wait for the figure to change. Screenshots go to ``build/browser/``.
 
 Needs ``pip install playwright`` (the ``browser`` extra) and Chromium (Debian:
-``apt-get install chromium``); ``make browser-test`` installs the first.
+``apt-get install chromium``); ``make browser-test`` installs the first and runs
+``python -m scripts.browser_test``.
 """
 
 from __future__ import annotations
@@ -26,20 +27,21 @@ import time
 import urllib.request
 from pathlib import Path
 
+from scripts import screenshots
+
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "build" / "browser"
 NOTEBOOKS = ("00_start_here.ipynb", "01_what_transfers.ipynb")
-CHROMIUM = ("/usr/lib/chromium/chromium", "chromium", "chromium-browser", "google-chrome")
+DEBIAN_CHROMIUM = "/usr/lib/chromium/chromium"
 RUN_TIMEOUT_S = 600
 
 
 def chromium() -> str:
-    """The Chromium binary (Debian's wrapper script execs /usr/lib/chromium/chromium)."""
-    for name in CHROMIUM:
-        path = name if os.path.isabs(name) and os.access(name, os.X_OK) else shutil.which(name)
-        if path:
-            return path
-    raise SystemExit("Chromium not found: install it (Debian: apt-get install chromium).")
+    """Debian's Chromium binary (its ``chromium`` command is a wrapper script that execs it),
+    else the browser ``make screenshots`` finds (with its error when there is none)."""
+    if os.access(DEBIAN_CHROMIUM, os.X_OK):
+        return DEBIAN_CHROMIUM
+    return screenshots.chromium()
 
 
 def free_port() -> int:

@@ -16,6 +16,8 @@ from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name
 
+from tlteach.runtime import STACK  # installed at their pinned versions
+
 ROOT = Path(__file__).resolve().parents[1]
 ALIASES = {"tensorflow-cpu": "tensorflow"}  # Binder installs the CPU-only build
 
@@ -59,7 +61,6 @@ def pins(name: str) -> dict[str, str]:
 
 RUNTIME = requirements(pyproject()["dependencies"])
 DEV = requirements(pyproject()["optional-dependencies"]["dev"])
-STACK = ("torch", "torchvision", "tensorflow")  # installed at their pinned versions
 
 
 @pytest.mark.parametrize("name", sorted(RUNTIME))

@@ -2,19 +2,14 @@
 
 import os
 import signal
-import socket
 import subprocess
 import time
 import urllib.request
 from pathlib import Path
 
+from scripts.browser_test import free_port
+
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def test_make_lab_serves_the_course(tmp_path):
@@ -49,7 +44,8 @@ def test_browser_test_names_the_fix_when_chromium_is_missing(monkeypatch):
 
     from scripts import browser_test
 
-    monkeypatch.setattr(browser_test, "CHROMIUM", ("/nonexistent/chromium", "no-such-browser"))
+    monkeypatch.setattr(browser_test, "DEBIAN_CHROMIUM", "/nonexistent/chromium")
+    monkeypatch.setattr(browser_test.screenshots.shutil, "which", lambda name: None)
     with pytest.raises(SystemExit, match="apt-get install chromium"):
         browser_test.chromium()
 
@@ -60,4 +56,4 @@ def test_make_lab_serves_the_folder_it_is_given():
     assert "--ServerApp.root_dir=/tmp/elsewhere" in dry
     dry = subprocess.run(["make", "-n", "browser-test"], cwd=ROOT, capture_output=True,
                          text=True, check=True).stdout
-    assert "scripts/browser_test.py" in dry and '".[dev,browser]"' in dry
+    assert "-m scripts.browser_test" in dry and '".[dev,browser]"' in dry

@@ -72,7 +72,7 @@ def report_install(before: dict[str, str | None]) -> str:
     just before the install, from ``installed_versions``): kept, installed or replaced.
     Returns the report and prints it."""
     after = installed_versions(tuple(before))
-    lines = []
+    lines, replaced = [], False
     for name, old in before.items():
         new = after[name]
         if new == old:
@@ -81,8 +81,8 @@ def report_install(before: dict[str, str | None]) -> str:
             lines.append(f"installed {name} {new}")
         else:
             lines.append(f"replaced {name} {old} with {new}")
-    changed = any(after[name] != old and old is not None for name, old in before.items())
-    if changed:
+            replaced = True
+    if replaced:
         lines.append("Restart the session (Runtime > Restart session) before the next cell: "
                      "the replaced packages are loaded only then.")
     report = "\n".join(lines)

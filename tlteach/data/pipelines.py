@@ -20,19 +20,24 @@ if TYPE_CHECKING:
     import torch.utils.data
 
 
-def torch_transform(size: int | None, augment: bool):
-    """The torchvision v2 transform: uint8 array -> float RGB tensor, optionally augmented."""
+def _tensor_steps(size: int | None, augment: bool) -> list:
+    """The steps on an image tensor ``(..., 3, H, W)``: resize, augment, to float in [0, 1]."""
     import torch
     from torchvision.transforms import v2
 
-    steps = [v2.ToImage(), v2.Lambda(lambda t: t.expand(3, -1, -1) if t.shape[0] == 1 else t)]
-    if size is not None:
-        steps.append(v2.Resize((size, size), antialias=True))
+    steps = [v2.Resize((size, size), antialias=True)] if size is not None else []
     if augment:
         steps += [v2.RandomHorizontalFlip(),
                   v2.RandomAffine(degrees=10, translate=(0.1, 0.1), scale=(0.9, 1.1))]
-    steps.append(v2.ToDtype(torch.float32, scale=True))
-    return v2.Compose(steps)
+    return [*steps, v2.ToDtype(torch.float32, scale=True)]
+
+
+def torch_transform(size: int | None, augment: bool):
+    """The torchvision v2 transform: uint8 array -> float RGB tensor, optionally augmented."""
+    from torchvision.transforms import v2
+
+    to_rgb = v2.Lambda(lambda t: t.expand(3, -1, -1) if t.shape[0] == 1 else t)
+    return v2.Compose([v2.ToImage(), to_rgb, *_tensor_steps(size, augment)])
 
 
 def torch_batch_transform(size: int | None):
@@ -42,8 +47,7 @@ def torch_batch_transform(size: int | None):
     import torch
     from torchvision.transforms import v2
 
-    steps = [v2.Resize((size, size), antialias=True)] if size is not None else []
-    finish = v2.Compose([*steps, v2.ToDtype(torch.float32, scale=True)])
+    finish = v2.Compose(_tensor_steps(size, augment=False))
 
     def transform(X: np.ndarray) -> torch.Tensor:
         batch = torch.from_numpy(np.ascontiguousarray(X))
