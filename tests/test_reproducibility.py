@@ -1,9 +1,9 @@
 """The headline lessons, computed by tlteach functions: the same numbers on a re-run, and the
 lessons of notebook 04 hold for the seeds in ``TLTEACH_SEEDS`` (default 4, which no notebook
-uses). ``make test`` runs the lessons once on an emulated older CPU (the close and the far
-target in two tests, so that two workers share them); ``make robustness`` runs them, and the
-divergence lesson that notebook 03 checks in every run, for more seeds, CPUs and thread
-counts.
+uses). ``make test`` runs the lessons once on other kernels than the notebooks (ATen's and
+TensorFlow's plain ones; the close and the far target in two tests, so that two workers share
+them); ``make robustness`` runs them, and the divergence lesson that notebook 03 checks in
+every run, for more seeds, CPUs and thread counts.
 
 Within a run the frozen part of the network passes each image once (``run_strategies``
 keeps its outputs), so one seed takes a few minutes on one CPU core.
