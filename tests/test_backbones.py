@@ -60,6 +60,42 @@ def test_torchvision_bodies_without_weights(name, features):
         load_backbone("alexnet")
 
 
+@pytest.mark.parametrize("name", ["efficientnet_lite0", "cnn_mnist"])
+def test_pooling_and_input_shape_as_in_keras(name):
+    avg = load_backbone(name)  # the same weights in every load: outputs comparable
+    x = torch.rand(2, 3, 32, 32)
+    assert tuple(avg.body(x).shape) == (2, avg.num_features) and avg.pooling == "avg"
+    maps = load_backbone(name, input_shape=(32, 32, 3), pooling=None)
+    assert maps.input_size == 32 and maps.body(x).shape[:2] == (2, avg.num_features)
+    assert maps.body(x).ndim == 4
+    top = load_backbone(name, pooling="max")
+    with torch.no_grad():
+        assert torch.allclose(top.body(x), maps.body(x).amax(dim=(2, 3)))
+        assert torch.allclose(avg.body(x), maps.body(x).mean(dim=(2, 3)), atol=1e-6)
+    with pytest.raises(ValueError, match="pooling must be"):
+        load_backbone(name, pooling="mean")
+    with pytest.raises(ValueError, match=r"\(size, size, 3\)"):
+        load_backbone(name, input_shape=(32, 32))
+
+
+def test_the_imagenet_head_needs_average_pooling():
+    maps = load_backbone("efficientnet_lite0", pooling=None)
+    with pytest.raises(ValueError, match="pooling='avg'"):
+        predict_imagenet(maps, [skdata.chelsea()])
+
+
+def test_same_name_same_feature_size_in_both_frameworks():
+    from tlteach import keras as tk
+
+    for name in ("efficientnet_lite0", "vgg16"):
+        torch_side = load_backbone(name, pretrained=False)
+        keras_side = tk.load_backbone(name, input_shape=(32, 32, 3), pretrained=False)
+        assert torch_side.num_features == keras_side.num_features
+        assert tuple(torch_side.body(torch.rand(1, 3, 32, 32)).shape) == (
+            1, torch_side.num_features)
+        assert keras_side.body.output_shape == (None, keras_side.num_features)
+
+
 def test_extract_features_cached_and_keyed_by_weights(lite0, course_cache):
     X, _, _ = data.load("animals")
     first = extract_features(lite0, X[:40], size=64)
@@ -69,6 +105,8 @@ def test_extract_features_cached_and_keyed_by_weights(lite0, course_cache):
     assert np.allclose(extract_features(lite0, X[:40], size=64, cache=False), first, atol=1e-5)
     other = load_backbone("efficientnet_lite0", pretrained=False)
     assert not np.allclose(extract_features(other, X[:40], size=64), first)
+    maps = load_backbone("efficientnet_lite0", pooling=None)  # the same weights: not served
+    assert extract_features(maps, X[:40], size=64).shape == (40, 1280, 2, 2)
 
 
 def test_course_cnns_reach_their_documented_source_accuracy():

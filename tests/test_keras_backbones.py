@@ -32,6 +32,27 @@ def test_keras_logits_match_pytorch_on_real_photos(tk):
     assert np.abs(logits - expected).max() < 1e-4
 
 
+def test_freezing_counts_the_same_units_in_both_frameworks(tk):
+    # Stem conv and BatchNorm, 16 MBConv blocks, top conv and BatchNorm: freeze_to(base, -4)
+    # trains the same layers in PyTorch and Keras.
+    from tlteach.torch import freeze_to as torch_freeze_to
+    from tlteach.torch import units as torch_units
+
+    torch_body = load_torch_backbone("efficientnet_lite0").body
+    keras_body = tk.load_backbone("efficientnet_lite0", input_shape=(32, 32, 3),
+                                  pooling=None).body
+    torch_parts, keras_parts = torch_units(torch_body), tk.units(keras_body)
+    assert len(torch_parts) == len(keras_parts) == 20
+    for torch_unit, keras_unit in zip(torch_parts, keras_parts, strict=True):
+        assert (sum(p.numel() for p in torch_unit.parameters())
+                == sum(w.numpy().size for layer in keras_unit for w in layer.weights
+                       if "moving" not in w.path))  # PyTorch keeps those as buffers
+    torch_freeze_to(torch_body, -4)
+    tk.freeze_to(keras_body, -4, train_bn=True)
+    assert (sum(p.numel() for p in torch_body.parameters() if p.requires_grad)
+            == tk.trainable_parameters(keras_body))
+
+
 def test_keras_chelsea_is_a_cat(tk, no_network):
     backbone = tk.load_backbone("efficientnet_lite0", input_shape=(224, 224, 3))
     top = tk.predict_imagenet(backbone, [skdata.chelsea()], top=5)[0]
@@ -43,7 +64,15 @@ def test_keras_feature_maps_and_features(tk):
     assert maps.body.output_shape == (None, 2, 2, 1280)
     X = np.random.default_rng(0).integers(0, 255, (5, 28, 28), dtype=np.uint8)
     vectors = tk.load_backbone("efficientnet_lite0", input_shape=(64, 64, 3))
-    assert tk.extract_features(vectors, X).shape == (5, 1280)
+    first = tk.extract_features(vectors, X, size=64)
+    assert first.shape == (5, 1280)
+    # Cached on disk, keyed by the body: the feature maps of the same weights are not served.
+    assert np.array_equal(tk.extract_features(vectors, X), first)
+    assert np.allclose(tk.extract_features(vectors, X, cache=False, batch_size=2), first,
+                       atol=1e-5)
+    assert tk.extract_features(maps, X).shape == (5, 2, 2, 1280)
+    with pytest.raises(ValueError, match=r"input_shape=\(96, 96, 3\)"):
+        tk.extract_features(vectors, X, size=96)
 
 
 def test_keras_applications_offline_say_what_to_do(tk, no_network, tmp_path, monkeypatch):

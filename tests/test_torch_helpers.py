@@ -47,6 +47,17 @@ def test_freeze_unfreeze_freeze_to():
     assert all(p.requires_grad for p in units(model)[2].parameters())
     with pytest.raises(ValueError, match="out of range"):
         freeze_to(model, 99)
+    # train_bn=False, as in Keras: BatchNorm stays frozen, hence in inference mode in fit.
+    batchnorms = [m for m in model.modules() if isinstance(m, nn.BatchNorm2d)]
+    bn_weights = sum(p.numel() for m in batchnorms for p in m.parameters())
+    unfreeze(model, train_bn=False)
+    assert trainable_parameters(model) == total - bn_weights > 0
+    freeze_to(model, 0, train_bn=False)
+    assert trainable_parameters(model) == total - bn_weights
+    means = [m.running_mean.clone() for m in batchnorms]
+    fit(model, tiny_data(), epochs=1, lr=1e-2, progress=False)
+    assert all(torch.equal(m.running_mean, mean) for m, mean in zip(batchnorms, means,
+                                                                     strict=True))
 
 
 def test_param_groups_spread_learning_rates_input_side_lowest():
@@ -86,6 +97,23 @@ def test_fit_returns_keras_style_history_and_learns():
     assert history["epoch"] == list(range(1, 13))
     assert history["loss"][-1] < history["loss"][0]
     assert evaluate(model, tiny_data(seed=1))["accuracy"] > 0.9
+
+
+def test_fit_evaluate_and_predict_take_arrays_as_keras_does():
+    torch.manual_seed(0)
+    rng = np.random.default_rng(0)
+    y = np.arange(120) % 3
+    X = (rng.normal(size=(120, 4)) + 6 * y[:, None]).astype("float32")  # well separated
+    model = nn.Linear(4, 3)
+    history = fit(model, (X, y), (X, y), epochs=5, batch_size=16, lr=1e-1, progress=False)
+    assert history["epoch"] == [1, 2, 3, 4, 5] and history["val_accuracy"][-1] > 0.9
+    assert evaluate(model, (X, y))["accuracy"] == history["val_accuracy"][-1]
+    assert predict_proba(model, (X, y)).shape == (120, 3)
+    images = rng.integers(0, 255, (4, 8, 8, 3), dtype=np.uint8)
+    with pytest.raises(ValueError, match="to_torch_loader"):
+        fit(SmallCNN(num_classes=3, width=4), (images, y[:4]), progress=False)
+    with pytest.raises(ValueError, match="pair"):
+        evaluate(model, (X, y, y))
 
 
 def test_fit_is_reproducible_for_a_seed():

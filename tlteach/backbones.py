@@ -51,6 +51,8 @@ class Backbone:
     ``head``: features -> logits of the source task (ImageNet or the course's source task),
     named by ``classes``; ``None`` when there is none.
     ``input_size``: the image size the course uses for this body on a CPU.
+    ``pooling``: how the body ends: ``"avg"`` or ``"max"`` (features ``(B, num_features)``),
+    ``None`` (feature maps ``(B, num_features, h, w)``).
     """
 
     name: str
@@ -60,6 +62,7 @@ class Backbone:
     head: nn.Module | None = None
     classes: list[str] | None = None
     input_size: int = 96
+    pooling: str | None = "avg"
 
     def to(self, device: str | torch.device) -> Backbone:
         """Move body and head to ``device``; returns self."""
@@ -122,8 +125,10 @@ def _torchvision(name: str, pretrained: bool) -> Backbone:
     if name == "mobilenet_v3_small":
         body = nn.Sequential(model.features, model.avgpool, nn.Flatten())
         return Backbone(name, body, 576, scale, model.classifier, classes, 96)
-    body = nn.Sequential(model.features, model.avgpool, nn.Flatten(), model.classifier[:-1])
-    return Backbone(name, body, 4096, scale, model.classifier[-1], classes, 64)
+    # VGG16: its convolutional features, globally pooled (512), as Keras' VGG16(include_top=
+    # False, pooling="avg") gives; its ImageNet classifier needs the unpooled 7x7 maps.
+    body = nn.Sequential(model.features, nn.AdaptiveAvgPool2d(1), nn.Flatten())
+    return Backbone(name, body, 512, scale, None, None, 96)
 
 
 def _course_cnn(name: str, pretrained: bool) -> Backbone:
@@ -140,8 +145,28 @@ def _course_cnn(name: str, pretrained: bool) -> Backbone:
                     list(entry["classes"]), entry["input_size"])
 
 
-def load_backbone(name: str, pretrained: bool = True) -> Backbone:
-    """Load a backbone by name (see the module docstring); ``pretrained=False``: random init."""
+def _set_pooling(body: nn.Sequential, pooling: str | None) -> nn.Sequential:
+    """The body with its global average pooling kept (``"avg"``), made a max (``"max"``), or
+    dropped with the flatten after it (``None``: feature maps)."""
+    if pooling == "max":
+        body[-2] = nn.AdaptiveMaxPool2d(1)
+    return body[:-2] if pooling is None else body
+
+
+def load_backbone(name: str, input_shape: tuple[int, int, int] | None = None,
+                  pooling: str | None = "avg", pretrained: bool = True) -> Backbone:
+    """Load a backbone by name (see the module docstring); ``pretrained=False``: random init.
+
+    The same arguments as ``tlteach.keras.load_backbone``: ``input_shape`` ``(size, size, 3)``
+    sets ``input_size``, the size images are resized to (default: the course's size for this
+    body); ``pooling`` is ``"avg"`` (features), ``"max"`` or ``None`` (feature maps).
+    """
+    if pooling not in ("avg", "max", None):
+        raise ValueError(f"pooling must be 'avg', 'max' or None, got {pooling!r}.")
+    if input_shape is not None and (len(input_shape) != 3 or input_shape[2] != 3
+                                    or input_shape[0] != input_shape[1]):
+        raise ValueError(f"input_shape must be (size, size, 3), got {input_shape!r}: the "
+                         "course's backbones take square RGB images.")
     if name == "efficientnet_lite0":
         backbone = _efficientnet_lite0(pretrained)
     elif name in TORCHVISION:
@@ -150,6 +175,10 @@ def load_backbone(name: str, pretrained: bool = True) -> Backbone:
         backbone = _course_cnn(name, pretrained)
     else:
         raise KeyError(f"Unknown backbone {name!r}. Available: {', '.join(NAMES)}.")
+    backbone.body = _set_pooling(backbone.body, pooling)
+    backbone.pooling = pooling
+    if input_shape is not None:
+        backbone.input_size = int(input_shape[0])
     # Channels-last is PyTorch's faster layout for CNNs on CPU (its pooling and depthwise
     # kernels are vectorised over channels): the same network, outputs equal up to rounding.
     backbone.body.to(memory_format=torch.channels_last).eval()
@@ -179,7 +208,7 @@ def _fingerprint(backbone: Backbone, X: np.ndarray, size: int) -> str:
     """A hash of the body's weights, the images and the size: the feature cache key."""
     import hashlib
 
-    h = hashlib.sha256(f"{backbone.name}|{size}|{X.shape}|{X.dtype}".encode())
+    h = hashlib.sha256(f"{backbone.name}|{backbone.pooling}|{size}|{X.shape}|{X.dtype}".encode())
     for tensor in backbone.body.state_dict().values():
         h.update(tensor.detach().cpu().contiguous().numpy().tobytes())
     h.update(np.ascontiguousarray(X).tobytes())
@@ -225,7 +254,7 @@ def extract_features(backbone: Backbone, X: np.ndarray, size: int | None = None,
 
 
 @torch.inference_mode()
-def predict_imagenet(backbone: Backbone, images, top: int = 5,
+def predict_imagenet(backbone: Backbone, images, top: int = 5, *,
                      size: int = 224) -> list[list[tuple[str, float]]]:
     """Top-``top`` ``(class_name, probability)`` pairs for each image (uint8, any size).
 
@@ -236,6 +265,9 @@ def predict_imagenet(backbone: Backbone, images, top: int = 5,
     if backbone.head is None or backbone.classes is None or len(backbone.classes) != 1000:
         raise ValueError(f"{backbone.name!r} has no ImageNet head; use an ImageNet backbone "
                          "such as load_backbone('efficientnet_lite0').")
+    if backbone.pooling != "avg":
+        raise ValueError("The ImageNet head takes average-pooled features: load the backbone "
+                         "with pooling='avg' (the default).")
     backbone.body.eval()
     backbone.head.eval()
     dev = next(backbone.body.parameters()).device

@@ -34,6 +34,7 @@ class Backbone:
     head: keras.layers.Layer | None = None
     classes: list[str] | None = None
     input_size: int = 96
+    pooling: str | None = "avg"
 
 
 def preprocess(name: str, x):
@@ -52,11 +53,15 @@ def _efficientnet_lite0(input_shape, pooling) -> Backbone:
     from tlteach.keras import efficientnet_lite
 
     full = efficientnet_lite.pretrained(input_shape)
-    out = "avg_pool" if pooling == "avg" else "top_relu"
-    body = keras.Model(full.input, full.get_layer(out).output, name="efficientnet_lite0")
+    x = full.get_layer("top_relu").output
+    if pooling == "avg":
+        x = full.get_layer("avg_pool").output
+    elif pooling == "max":
+        x = keras.layers.GlobalMaxPooling2D(name="max_pool")(x)
+    body = keras.Model(full.input, x, name="efficientnet_lite0")
     return Backbone("efficientnet_lite0", body, efficientnet_lite.HEAD,
                     lambda x: preprocess("efficientnet_lite0", x),
-                    full.get_layer("predictions"), imagenet_classes(), input_shape[0])
+                    full.get_layer("predictions"), imagenet_classes(), input_shape[0], pooling)
 
 
 def _application(name, input_shape, pooling, pretrained) -> Backbone:
@@ -73,22 +78,29 @@ def _application(name, input_shape, pooling, pretrained) -> Backbone:
             "load_backbone('efficientnet_lite0'): its ImageNet weights come with pip."
         ) from None
     return Backbone(name, body, features, lambda x: preprocess(name, x), None, None,
-                    input_shape[0])
+                    input_shape[0], pooling)
 
 
-def load_backbone(name: str, input_shape: tuple[int, int, int] = (96, 96, 3),
+def load_backbone(name: str, input_shape: tuple[int, int, int] | None = None,
                   pooling: str | None = "avg", pretrained: bool = True) -> Backbone:
-    """Load a Keras backbone by name; ``pooling=None`` keeps the feature maps."""
+    """Load a Keras backbone by name; the same arguments as ``tlteach.torch.load_backbone``.
+
+    ``input_shape``: the body's fixed input, default ``(96, 96, 3)``; ``pooling``: ``"avg"``
+    (features), ``"max"`` or ``None`` (feature maps); ``pretrained=False``: random init.
+    """
+    if pooling not in ("avg", "max", None):
+        raise ValueError(f"pooling must be 'avg', 'max' or None, got {pooling!r}.")
+    input_shape = tuple(input_shape) if input_shape is not None else (96, 96, 3)
     if name == "efficientnet_lite0" and pretrained:
-        return _efficientnet_lite0(tuple(input_shape), pooling)
+        return _efficientnet_lite0(input_shape, pooling)
     if name == "efficientnet_lite0":
         from tlteach.keras import efficientnet_lite
 
-        body = efficientnet_lite.build(tuple(input_shape), pooling)
+        body = efficientnet_lite.build(input_shape, pooling)
         return Backbone(name, body, efficientnet_lite.HEAD, lambda x: preprocess(name, x),
-                        input_size=input_shape[0])
+                        input_size=input_shape[0], pooling=pooling)
     if name in APPLICATIONS:
-        return _application(name, tuple(input_shape), pooling, pretrained)
+        return _application(name, input_shape, pooling, pretrained)
     raise KeyError(f"Unknown backbone {name!r}. Available: {', '.join(NAMES)}.")
 
 
@@ -138,18 +150,60 @@ def EfficientNetLite0(include_top: bool = True, weights: str | None = "imagenet"
     return model
 
 
-def extract_features(backbone: Backbone, X: np.ndarray, batch_size: int = 32) -> np.ndarray:
-    """Features ``(N, num_features)`` of uint8 images in inference mode (BatchNorm frozen);
-    feature maps ``(N, h, w, num_features)`` for a backbone loaded with ``pooling=None``."""
+def _fingerprint(backbone: Backbone, X: np.ndarray, size: int) -> str:
+    """A hash of the body (its output shape and weights), the images and the size: the
+    feature cache key."""
+    import hashlib
+
+    h = hashlib.sha256(f"keras|{backbone.name}|{backbone.body.output_shape}|{size}|{X.shape}|"
+                       f"{X.dtype}".encode())
+    for weights in backbone.body.get_weights():
+        h.update(np.ascontiguousarray(weights).tobytes())
+    h.update(np.ascontiguousarray(X).tobytes())
+    return h.hexdigest()[:24]
+
+
+def _forward_features(backbone: Backbone, X: np.ndarray, size: int, batch_size: int,
+                      progress: bool) -> np.ndarray:
+    from tqdm.auto import tqdm
+
     from tlteach.data.transforms import resize_images, to_rgb
 
-    size = backbone.body.input_shape[1]
     X = to_rgb(X)
     out = []
-    for start in range(0, len(X), batch_size):
+    for start in tqdm(range(0, len(X), batch_size), disable=not progress, desc="features"):
         x = resize_images(X[start : start + batch_size], size).astype("float32")
         out.append(np.asarray(backbone.body(backbone.preprocess(x), training=False)))
-    return np.concatenate(out)
+    if out:
+        return np.concatenate(out)
+    return np.zeros((0, *backbone.body.output_shape[1:]), np.float32)
+
+
+def extract_features(backbone: Backbone, X: np.ndarray, size: int | None = None,
+                     batch_size: int = 32, cache: bool = True,
+                     progress: bool = False) -> np.ndarray:
+    """Features ``(N, num_features)`` of uint8 images, in inference mode, cached on disk;
+    feature maps ``(N, h, w, num_features)`` for a backbone loaded with ``pooling=None``.
+
+    The same options as ``tlteach.torch.extract_features``. ``size`` (default: the body's
+    input size) must be the size the body was built for, since a Keras model has a fixed
+    input shape. The cache key covers the body's weights and output shape, the images and
+    the size, so a changed model or dataset is never served stale features.
+    """
+    from tlteach.cache import atomic_write, cache_dir
+
+    built_for = backbone.body.input_shape[1]
+    if size is not None and size != built_for:
+        raise ValueError(f"size={size}, but this Keras backbone takes {built_for}x{built_for} "
+                         f"images: load it with input_shape=({size}, {size}, 3) for {size} px.")
+    size = built_for
+    path = cache_dir("features") / f"keras-{backbone.name}-{_fingerprint(backbone, X, size)}.npy"
+    if cache and path.exists():
+        return np.load(path)
+    features = _forward_features(backbone, X, size, batch_size, progress)
+    if cache:
+        atomic_write(path, lambda tmp: np.save(tmp, features))
+    return features
 
 
 def predict_imagenet(backbone: Backbone, images, top: int = 5) -> list[list[tuple[str, float]]]:
@@ -159,6 +213,9 @@ def predict_imagenet(backbone: Backbone, images, top: int = 5) -> list[list[tupl
     if backbone.head is None or backbone.classes is None:
         raise ValueError(f"{backbone.name!r} has no ImageNet head loaded; use "
                          "load_backbone('efficientnet_lite0').")
+    if backbone.pooling != "avg":
+        raise ValueError("The ImageNet head takes average-pooled features: load the backbone "
+                         "with pooling='avg' (the default).")
     x = center_crop_batch(images, backbone.body.input_shape[1]).astype("float32")
     logits = backbone.head(backbone.body(backbone.preprocess(x), training=False))
     probs = np.asarray(keras.ops.softmax(logits, axis=-1))

@@ -75,6 +75,8 @@ def build(input_shape: tuple[int, int, int], pooling: str | None = "avg",
     x = _conv_bn_relu(x, HEAD, 1, 1, "top", init)
     if pooling == "avg":
         x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
+    elif pooling == "max":
+        x = layers.GlobalMaxPooling2D(name="max_pool")(x)
     return keras.Model(inputs, x, name="efficientnet_lite0")
 
 

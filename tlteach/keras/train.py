@@ -10,6 +10,8 @@ BatchNorm layers frozen unless ``train_bn=True``.
 
 from __future__ import annotations
 
+import re
+
 import keras
 import numpy as np
 
@@ -32,15 +34,38 @@ def _check_labels(model: keras.Model, y) -> None:
                          "one output per class (or 1 output for a binary task).")
 
 
-def units(model: keras.Model) -> list[keras.layers.Layer]:
-    """Layers that own weights, input side first, opening nested models."""
+_BLOCK = re.compile(r"^(.*?block_?\d+[a-z]?)_")  # block1_conv1, block01_dw_bn, conv2_block1_0_bn
+
+
+def _unit_key(layer: keras.layers.Layer) -> str:
+    """The block a layer belongs to (by the ``blockN_`` prefix of its name), else its name."""
+    match = _BLOCK.match(layer.name)
+    return match.group(1) if match else layer.name
+
+
+def units(model: keras.Model) -> list[list[keras.layers.Layer]]:
+    """The model's units, input side first, opening nested models: each is the list of the
+    layers with weights of one block (layers named ``blockN_...``, as in Keras' applications
+    and the course's EfficientNet-Lite0), or of one layer outside blocks.
+
+    EfficientNet-Lite0 has the same units as in ``tlteach.torch``: stem conv and BatchNorm,
+    16 blocks, top conv and BatchNorm (and the head, when the model has one).
+    """
     _check_model(model)
-    out = []
+    out: list[list[keras.layers.Layer]] = []
+    keys: list[str] = []
     for layer in model.layers:
         if isinstance(layer, keras.Model):
-            out.extend(units(layer))
+            for unit in units(layer):
+                out.append(unit)
+                keys.append(f"{layer.name}/{_unit_key(unit[0])}")
         elif layer.weights:
-            out.append(layer)
+            key = _unit_key(layer)
+            if keys and keys[-1] == key:
+                out[-1].append(layer)
+            else:
+                out.append([layer])
+                keys.append(key)
     return out
 
 
@@ -75,7 +100,8 @@ def freeze_to(model: keras.Model, n: int, train_bn: bool = False) -> keras.Model
     """Freeze the first ``n`` units and unfreeze the rest (``n < 0``: train the last ``-n``);
     BatchNorm layers stay frozen unless ``train_bn``.
 
-    The tutorial's ``fine_tune_at``: ``freeze_to(base_model, fine_tune_at)``. Recompile
+    The tutorial's ``fine_tune_at``, counted in units (blocks) as in ``tlteach.torch``:
+    ``freeze_to(base, -4)`` trains the same top of EfficientNet-Lite0 in both. Recompile
     the model afterwards, as Keras requires after changing ``trainable``.
     """
     parts = units(model)
@@ -83,10 +109,10 @@ def freeze_to(model: keras.Model, n: int, train_bn: bool = False) -> keras.Model
         raise ValueError(f"n={n} is out of range: the model has {len(parts)} units.")
     model.trainable = True  # nested models must be trainable for their layers to be
     first_trainable = n % len(parts) if n < 0 else n
-    for i, layer in enumerate(parts):
-        layer.trainable = i >= first_trainable
-        if isinstance(layer, keras.layers.BatchNormalization) and not train_bn:
-            layer.trainable = False
+    for i, unit in enumerate(parts):
+        for layer in unit:
+            batchnorm = isinstance(layer, keras.layers.BatchNormalization)
+            layer.trainable = i >= first_trainable and (train_bn or not batchnorm)
     return model
 
 
@@ -97,13 +123,14 @@ def trainable_parameters(model: keras.Model) -> int:
 
 def fit(model: keras.Model, train, val=None, epochs: int = 5, initial_epoch: int = 0,
         batch_size: int = 32, restore_best: bool = False,
-        verbose: int = 0) -> dict[str, list[float]]:
+        progress: bool = False) -> dict[str, list[float]]:
     """``model.fit`` (compile first) returning the history dict plus an ``epoch`` list.
 
     ``train`` and ``val``: ``tf.data`` datasets or ``(X, y)`` arrays (batched by
-    ``batch_size``). ``epochs`` counts from ``initial_epoch``, as in the PyTorch ``fit``.
-    ``restore_best=True`` (needs ``val``) ends with the weights of the best validation
-    accuracy: ``EarlyStopping(restore_best_weights=True)`` that never stops early.
+    ``batch_size``, ``train`` shuffled). ``epochs`` counts from ``initial_epoch``, as in the
+    PyTorch ``fit``. ``restore_best=True`` (needs ``val``) ends with the weights of the best
+    validation accuracy: ``EarlyStopping(restore_best_weights=True)`` that never stops early.
+    ``progress=True`` shows Keras' progress bar (off by default: one bar per epoch).
     """
     _check_model(model)
     if restore_best and val is None:
@@ -117,7 +144,8 @@ def fit(model: keras.Model, train, val=None, epochs: int = 5, initial_epoch: int
         if labels is not None:
             _check_labels(model, labels)
     history = model.fit(x, y, validation_data=val, epochs=initial_epoch + epochs,
-                        initial_epoch=initial_epoch, verbose=verbose, shuffle=arrays,
+                        initial_epoch=initial_epoch, verbose=1 if progress else 0,
+                        shuffle=arrays,
                         batch_size=batch_size if arrays else None, callbacks=callbacks)
     out = {"epoch": [e + 1 for e in history.epoch]}
     out.update({k: [float(v) for v in vs] for k, vs in history.history.items()})

@@ -38,19 +38,32 @@ def freeze(model: nn.Module) -> nn.Module:
     return model.requires_grad_(False)
 
 
-def unfreeze(model: nn.Module) -> nn.Module:
-    """Make every parameter trainable; returns the model."""
+def _freeze_batchnorm(model: nn.Module) -> None:
+    for m in model.modules():
+        if isinstance(m, nn.modules.batchnorm._BatchNorm):
+            m.requires_grad_(False)
+
+
+def unfreeze(model: nn.Module, train_bn: bool = True) -> nn.Module:
+    """Make every parameter trainable; returns the model. ``train_bn=False`` keeps the
+    BatchNorm layers frozen, so ``fit`` runs them in inference mode (Keras' default)."""
     _check_module(model)
-    return model.requires_grad_(True)
+    model.requires_grad_(True)
+    if not train_bn:
+        _freeze_batchnorm(model)
+    return model
 
 
-def freeze_to(model: nn.Module, n: int) -> nn.Module:
-    """Freeze the first ``n`` units and unfreeze the rest (``n < 0``: train the last ``-n``)."""
+def freeze_to(model: nn.Module, n: int, train_bn: bool = True) -> nn.Module:
+    """Freeze the first ``n`` units and unfreeze the rest (``n < 0``: train the last ``-n``);
+    ``train_bn=False`` keeps every BatchNorm layer frozen, as in ``unfreeze``."""
     parts = units(model)
     if not -len(parts) <= n <= len(parts):
         raise ValueError(f"n={n} is out of range: the model has {len(parts)} units.")
     for i, unit in enumerate(parts):
         unit.requires_grad_(i >= (n % len(parts) if n < 0 else n))
+    if not train_bn:
+        _freeze_batchnorm(model)
     return model
 
 

@@ -22,6 +22,24 @@ def _device_of(model: nn.Module) -> torch.device:
     return next(model.parameters()).device
 
 
+def _batches(data, batch_size: int = 32, shuffle: bool = False) -> Iterable:
+    """``data`` as batches of ``(x, y)``: a DataLoader (or any iterable of batches) as it is;
+    a pair ``(X, y)`` of arrays or tensors batched here, as Keras does with arrays."""
+    if not isinstance(data, tuple):
+        return data
+    if len(data) != 2:
+        raise ValueError(f"Got a tuple of {len(data)} items: give a DataLoader or a pair "
+                         "(X, y) of arrays.")
+    X, y = (torch.as_tensor(np.asarray(a)) for a in data)
+    if X.dtype == torch.uint8:
+        raise ValueError("X holds uint8 images: make a loader with tlteach.data.to_torch_loader"
+                         "(X, y, size=...), which scales and resizes them, or pass float "
+                         "tensors (N, 3, H, W) or features (N, F).")
+    y = y if y.is_floating_point() else y.long()
+    return torch.utils.data.DataLoader(torch.utils.data.TensorDataset(X, y),
+                                       batch_size=batch_size, shuffle=shuffle)
+
+
 def _loss_and_hits(logits: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, int]:
     """Cross-entropy (softmax) for ``(B, C)`` logits, binary cross-entropy for ``(B, 1)``."""
     if logits.ndim == 2 and logits.shape[1] == 1:
@@ -37,8 +55,10 @@ def _loss_and_hits(logits: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor,
 
 @torch.no_grad()
 def evaluate(model: nn.Module, data: Iterable) -> dict[str, float]:
-    """Mean loss and accuracy of ``model`` over ``data`` (batches of ``(x, y)``), eval mode."""
+    """Mean loss and accuracy of ``model`` over ``data`` (batches of ``(x, y)``, or ``(X, y)``
+    arrays), in eval mode."""
     _check_module(model)
+    data = _batches(data)
     was_training = model.training
     model.eval()
     dev, total, loss_sum, hits = _device_of(model), 0, 0.0, 0
@@ -55,8 +75,10 @@ def evaluate(model: nn.Module, data: Iterable) -> dict[str, float]:
 @torch.no_grad()
 def predict_proba(model: nn.Module, data: Iterable) -> np.ndarray:
     """Class probabilities ``(N, classes)`` of a model that outputs logits (softmax; one
-    sigmoid output gives two columns), over ``data``'s batches of ``(x, y)``, eval mode."""
+    sigmoid output gives two columns), over ``data``'s batches of ``(x, y)`` (or ``(X, y)``
+    arrays), in eval mode."""
     _check_module(model)
+    data = _batches(data)
     was_training = model.training
     model.eval()
     dev, out = _device_of(model), []
@@ -95,18 +117,24 @@ def train_epoch(model: nn.Module, data: Iterable, optimizer: torch.optim.Optimiz
 
 
 def fit(model: nn.Module, train: Iterable, val: Iterable | None = None, epochs: int = 5,
-        lr: float | None = 1e-3, optimizer: torch.optim.Optimizer | None = None,
-        initial_epoch: int = 0, bn_inference: bool = False, restore_best: bool = False,
-        progress: bool = True) -> dict[str, list[float]]:
+        initial_epoch: int = 0, batch_size: int = 32, restore_best: bool = False,
+        progress: bool = True, *, lr: float | None = 1e-3,
+        optimizer: torch.optim.Optimizer | None = None,
+        bn_inference: bool = False) -> dict[str, list[float]]:
     """Train for ``epochs`` and return the history: epoch, loss, accuracy, val_loss, val_accuracy.
 
-    The default optimizer is AdamW over the trainable parameters at ``lr``. Pass your own
-    (e.g. with ``param_groups``) for discriminative learning rates. ``initial_epoch``
-    continues the epoch count, as in Keras. ``bn_inference=True`` keeps every BatchNorm
-    layer in inference mode (running statistics used, not updated) even where its weights
-    train: Keras' ``base_model(x, training=False)``. Frozen BatchNorm layers always are.
-    ``restore_best=True`` (needs ``val``) ends with the weights of the epoch with the best
-    validation accuracy, as Keras' ``EarlyStopping(restore_best_weights=True)``.
+    ``train`` and ``val``: DataLoaders, or ``(X, y)`` arrays (features, or float images) that
+    are batched by ``batch_size``, ``train`` shuffled, as in ``tlteach.keras.fit``.
+    ``initial_epoch`` continues the epoch count, as in Keras. ``restore_best=True`` (needs
+    ``val``) ends with the weights of the epoch with the best validation accuracy, as Keras'
+    ``EarlyStopping(restore_best_weights=True)``.
+
+    PyTorch only (Keras compiles its optimizer into the model, and keeps BatchNorm in
+    inference mode by freezing it, ``unfreeze(..., train_bn=False)``): the default optimizer
+    is AdamW over the trainable parameters at ``lr``; pass your own (e.g. with
+    ``param_groups``) for discriminative learning rates. ``bn_inference=True`` keeps every
+    BatchNorm layer in inference mode (running statistics used, not updated) even where its
+    weights train: Keras' ``base_model(x, training=False)``. Frozen BatchNorm layers always are.
     """
     from tqdm.auto import tqdm
 
@@ -118,6 +146,8 @@ def fit(model: nn.Module, train: Iterable, val: Iterable | None = None, epochs: 
         optimizer = torch.optim.AdamW(params, lr=lr)
     if restore_best and val is None:
         raise ValueError("restore_best=True needs validation data (val) to pick the best epoch.")
+    train = _batches(train, batch_size, shuffle=True)
+    val = _batches(val, batch_size) if val is not None else None
     history: dict[str, list[float]] = {"epoch": [], "loss": [], "accuracy": []}
     best_accuracy, best_state = -1.0, None
     bar = tqdm(range(initial_epoch, initial_epoch + epochs), disable=not progress, desc="epochs")
