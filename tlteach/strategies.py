@@ -31,6 +31,7 @@ from torch import nn
 
 from tlteach.backbones import Backbone, to_tensor
 from tlteach.data import few_shot, load, split, to_torch_loader
+from tlteach.history import join_phases
 from tlteach.models import SmallCNN, small_cnn_preprocess
 from tlteach.runtime import seed_everything
 from tlteach.torch.freezing import freeze, unfreeze, units
@@ -161,11 +162,111 @@ def layer_outputs(module: nn.Module, inputs: np.ndarray | torch.Tensor, size: in
     return torch.cat(out)
 
 
-def _merge(first: dict, second: dict) -> dict:
-    """Two histories as one, with a phase marker where the second starts."""
-    merged = {k: first.get(k, []) + second.get(k, []) for k in second}
-    merged["phase_starts"] = [0, len(first["epoch"])]
-    return merged
+def _loader(inputs, labels, b: Budget, seed: int, shuffle: bool = False):
+    return tensor_loader(inputs, labels, batch_size=b.batch_size, shuffle=shuffle, seed=seed)
+
+
+def _result(model: nn.Module, test, history: dict, seconds: float) -> dict:
+    return {"accuracy": evaluate(model, test)["accuracy"], "history": history,
+            "seconds": seconds}
+
+
+def _scratch(target: Target, X: np.ndarray, y: np.ndarray, seed: int, b: Budget) -> dict:
+    """The course's small CNN from random weights, on the target images at their own size."""
+    start = time.perf_counter()
+    seed_everything(seed)
+    net = nn.Sequential(small_cnn_preprocess(), SmallCNN(len(target.class_names)))
+    epochs = max(epochs_for(len(y), b.batch_size, b.scratch_steps), b.scratch_epochs)
+    history = fit(net, _loader(to_tensor(X), y, b, seed, shuffle=True),
+                  tensor_loader(to_tensor(target.X_val), target.y_val, batch_size=128),
+                  epochs=epochs, lr=b.scratch_lr, restore_best=True, progress=False)
+    test = tensor_loader(to_tensor(target.X_test), target.y_test, batch_size=128)
+    return _result(net, test, history, time.perf_counter() - start)
+
+
+@dataclass
+class _Frozen:
+    """What the pretrained strategies share: the flat model and its top (from the cut), the
+    frozen outputs at the cut and before the head, per split, and the trained head's run."""
+
+    model: nn.Sequential
+    top: nn.Sequential
+    cut: dict[str, torch.Tensor]
+    features: dict[str, torch.Tensor]
+    result: dict
+
+
+def _frozen(backbone: Backbone, target: Target, X: np.ndarray, y: np.ndarray, seed: int,
+            size: int, top_units: int, b: Budget) -> _Frozen:
+    """The frozen body's outputs, computed once, and a new linear head trained on them."""
+    start = time.perf_counter()
+    seed_everything(seed)
+    model = flat_model(copy.deepcopy(backbone), len(target.class_names))
+    freeze(model)
+    bottom, top = split_top(model, top_units)
+    middle, head = top[:-1], top[-1]
+    cut = {name: layer_outputs(bottom, images, size)
+           for name, images in (("train", X), ("val", target.X_val), ("test", target.X_test))}
+    features = {name: layer_outputs(middle, a) for name, a in cut.items()}
+    unfreeze(head)
+    history = fit(head, _loader(features["train"], y, b, seed, shuffle=True),
+                  _loader(features["val"], target.y_val, b, seed),
+                  epochs=epochs_for(len(y), b.batch_size, b.head_steps), lr=b.head_lr,
+                  restore_best=True, progress=False)
+    seconds = time.perf_counter() - start
+    result = _result(head, _loader(features["test"], target.y_test, b, seed), history, seconds)
+    return _Frozen(model, top, cut, features, result)
+
+
+def _frozen_early(frozen: _Frozen, target: Target, y: np.ndarray, seed: int, b: Budget) -> dict:
+    """A linear head on the cut's (earlier) activations."""
+    start = time.perf_counter()
+    seed_everything(seed)
+    early = {name: a.flatten(1) for name, a in frozen.cut.items()}
+    head = nn.Linear(early["train"].shape[1], len(target.class_names))
+    history = fit(head, _loader(early["train"], y, b, seed, shuffle=True),
+                  _loader(early["val"], target.y_val, b, seed),
+                  epochs=epochs_for(len(y), b.batch_size, b.head_steps), lr=b.head_lr,
+                  restore_best=True, progress=False)
+    return _result(head, _loader(early["test"], target.y_test, b, seed), history,
+                   time.perf_counter() - start)
+
+
+def _fine_tune_top(frozen: _Frozen, target: Target, y: np.ndarray, seed: int,
+                   b: Budget) -> dict:
+    """The top (from the cut, with the trained head) trains on the cut's cached outputs."""
+    start = time.perf_counter()
+    seed_everything(seed)
+    tuned = unfreeze(copy.deepcopy(frozen.top))
+    head_history = frozen.result["history"]
+    history = fit(tuned, _loader(frozen.cut["train"], y, b, seed, shuffle=True),
+                  _loader(frozen.cut["val"], target.y_val, b, seed),
+                  epochs=epochs_for(len(y), b.batch_size, b.fine_tune_steps),
+                  lr=b.fine_tune_lr, initial_epoch=len(head_history["epoch"]),
+                  bn_inference=True, restore_best=True, progress=False)
+    return _result(tuned, _loader(frozen.cut["test"], target.y_test, b, seed),
+                   join_phases(head_history, history),
+                   frozen.result["seconds"] + time.perf_counter() - start)
+
+
+def _fine_tune_all(frozen: _Frozen, target: Target, X: np.ndarray, y: np.ndarray, seed: int,
+                   size: int, b: Budget) -> dict:
+    """Every layer trains (from the trained head): images pass the whole network."""
+    start = time.perf_counter()
+    seed_everything(seed)
+    tuned = unfreeze(copy.deepcopy(frozen.model))
+    images = {"train": (X, y), "val": (target.X_val, target.y_val),
+              "test": (target.X_test, target.y_test)}
+    loaders = {name: to_torch_loader(*xy, size=size, batch_size=b.batch_size,
+                                     shuffle=name == "train", seed=seed)
+               for name, xy in images.items()}
+    head_history = frozen.result["history"]
+    history = fit(tuned, loaders["train"], loaders["val"],
+                  epochs=epochs_for(len(y), b.batch_size, b.fine_tune_steps),
+                  lr=b.fine_tune_lr, initial_epoch=len(head_history["epoch"]),
+                  bn_inference=True, restore_best=True, progress=False)
+    return _result(tuned, loaders["test"], join_phases(head_history, history),
+                   frozen.result["seconds"] + time.perf_counter() - start)
 
 
 def run_strategies(backbone: Backbone, target: Target, labels_per_class: int, seed: int = 0,
@@ -183,87 +284,16 @@ def run_strategies(backbone: Backbone, target: Target, labels_per_class: int, se
         raise ValueError(f"Unknown strategies {sorted(unknown)}; choose from {STRATEGIES}.")
     b = budget or Budget()
     X, y = few_shot(target.X_pool, target.y_pool, k=labels_per_class, seed=seed)
-    n_classes = len(target.class_names)
     results: dict[str, dict] = {}
-
-    def loader(inputs, labels, shuffle=False):
-        return tensor_loader(inputs, labels, batch_size=b.batch_size, shuffle=shuffle, seed=seed)
-
     if "scratch" in strategies:
-        start = time.perf_counter()
-        seed_everything(seed)
-        net = nn.Sequential(small_cnn_preprocess(), SmallCNN(n_classes))
-        epochs = max(epochs_for(len(y), b.batch_size, b.scratch_steps), b.scratch_epochs)
-        history = fit(net, loader(to_tensor(X), y, shuffle=True),
-                      tensor_loader(to_tensor(target.X_val), target.y_val, batch_size=128),
-                      epochs=epochs, lr=b.scratch_lr, restore_best=True, progress=False)
-        test = tensor_loader(to_tensor(target.X_test), target.y_test, batch_size=128)
-        results["scratch"] = {"accuracy": evaluate(net, test)["accuracy"], "history": history,
-                              "seconds": time.perf_counter() - start}
-    if not set(strategies) & set(STRATEGIES[1:]):
-        return results
-
-    # Frozen: the body's features once, then the new head on them.
-    start = time.perf_counter()
-    seed_everything(seed)
-    model = flat_model(copy.deepcopy(backbone), n_classes)
-    freeze(model)
-    bottom, top = split_top(model, top_units)
-    middle, head = top[:-1], top[-1]
-    cut = {name: layer_outputs(bottom, images, size)
-           for name, images in (("train", X), ("val", target.X_val), ("test", target.X_test))}
-    features = {name: layer_outputs(middle, a) for name, a in cut.items()}
-    unfreeze(head)
-    head_history = fit(head, loader(features["train"], y, shuffle=True),
-                       loader(features["val"], target.y_val),
-                       epochs=epochs_for(len(y), b.batch_size, b.head_steps), lr=b.head_lr,
-                       restore_best=True, progress=False)
-    head_seconds = time.perf_counter() - start
-    results["frozen"] = {
-        "accuracy": evaluate(head, loader(features["test"], target.y_test))["accuracy"],
-        "history": head_history, "seconds": head_seconds}
-
-    if "frozen early" in strategies:  # a linear head on the cut's (earlier) activations
-        start = time.perf_counter()
-        seed_everything(seed)
-        early = {name: a.flatten(1) for name, a in cut.items()}
-        early_head = nn.Linear(early["train"].shape[1], n_classes)
-        history = fit(early_head, loader(early["train"], y, shuffle=True),
-                      loader(early["val"], target.y_val),
-                      epochs=epochs_for(len(y), b.batch_size, b.head_steps), lr=b.head_lr,
-                      restore_best=True, progress=False)
-        results["frozen early"] = {
-            "accuracy": evaluate(early_head, loader(early["test"], target.y_test))["accuracy"],
-            "history": history, "seconds": time.perf_counter() - start}
-    ft_epochs = epochs_for(len(y), b.batch_size, b.fine_tune_steps)
-
-    if "fine-tune top" in strategies:  # the top trains on the cut's cached outputs
-        start = time.perf_counter()
-        seed_everything(seed)
-        tuned = unfreeze(copy.deepcopy(top))
-        history = fit(tuned, loader(cut["train"], y, shuffle=True),
-                      loader(cut["val"], target.y_val), epochs=ft_epochs, lr=b.fine_tune_lr,
-                      initial_epoch=len(head_history["epoch"]), bn_inference=True,
-                      restore_best=True, progress=False)
-        results["fine-tune top"] = {
-            "accuracy": evaluate(tuned, loader(cut["test"], target.y_test))["accuracy"],
-            "history": _merge(head_history, history),
-            "seconds": head_seconds + time.perf_counter() - start}
-
-    if "fine-tune all" in strategies:  # every layer trains: images pass the whole network
-        start = time.perf_counter()
-        seed_everything(seed)
-        tuned = unfreeze(copy.deepcopy(model))
-        images = {"train": (X, y), "val": (target.X_val, target.y_val),
-                  "test": (target.X_test, target.y_test)}
-        loaders = {name: to_torch_loader(*xy, size=size, batch_size=b.batch_size,
-                                         shuffle=name == "train", seed=seed)
-                   for name, xy in images.items()}
-        history = fit(tuned, loaders["train"], loaders["val"], epochs=ft_epochs,
-                      lr=b.fine_tune_lr, initial_epoch=len(head_history["epoch"]),
-                      bn_inference=True, restore_best=True, progress=False)
-        results["fine-tune all"] = {
-            "accuracy": evaluate(tuned, loaders["test"])["accuracy"],
-            "history": _merge(head_history, history),
-            "seconds": head_seconds + time.perf_counter() - start}
+        results["scratch"] = _scratch(target, X, y, seed, b)
+    if set(strategies) & set(STRATEGIES[1:]):  # the frozen run is where the others start
+        frozen = _frozen(backbone, target, X, y, seed, size, top_units, b)
+        results["frozen"] = frozen.result
+        if "frozen early" in strategies:
+            results["frozen early"] = _frozen_early(frozen, target, y, seed, b)
+        if "fine-tune top" in strategies:
+            results["fine-tune top"] = _fine_tune_top(frozen, target, y, seed, b)
+        if "fine-tune all" in strategies:
+            results["fine-tune all"] = _fine_tune_all(frozen, target, X, y, seed, size, b)
     return {s: results[s] for s in strategies}

@@ -8,6 +8,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from tlteach.history import join_phases
 from tlteach.torch.freezing import (
     _check_module,
     bn_eval_if_frozen,
@@ -189,9 +190,7 @@ def fine_tune(model: nn.Module, train: Iterable, val: Iterable | None = None, ep
     groups = param_groups(model, spread_lrs(lr / lr_ratio**2, lr / lr_ratio, 3))
     second = fit(model, train, val, epochs, optimizer=torch.optim.AdamW(groups),
                  initial_epoch=freeze_epochs, bn_inference=bn_inference, progress=progress)
-    merged = {k: history.get(k, []) + second.get(k, []) for k in second}
-    merged["phase_starts"] = [0, freeze_epochs]
-    return merged
+    return join_phases(history, second)
 
 
 def tensor_loader(X, y, batch_size: int = 32, shuffle: bool = False,
