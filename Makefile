@@ -20,10 +20,10 @@ CPU_avx2  := ONEDNN_MAX_CPU_ISA=AVX2 ATEN_CPU_CAPABILITY=avx2
 CPU_sse41 := ONEDNN_MAX_CPU_ISA=SSE41 ATEN_CPU_CAPABILITY=default TF_ENABLE_ONEDNN_OPTS=0
 CPU_CAPS  := $(if $(CPU),$(or $(CPU_$(CPU)),$(error CPU=$(CPU): use avx2 or sse41)))
 # make test's lesson stage: ATen's and TensorFlow's plain kernels on whatever oneDNN ISA the
-# run has (the back-end "tf-onednn-off" of make robustness). Its numbers differ from those of
-# the notebook stage on every machine, and it runs the lessons 1.8x faster than the SSE4.1
-# cap (the close-target test, one thread, measured here: 97 s with the AVX2 cap, 123 s like this,
-# 218 s under SSE4.1).
+# run has (the back-end "tf-onednn-off" of make robustness). On x86 its numbers differ from
+# those of the notebook stage (ARM's defaults are these), and it runs the lessons 1.8x faster
+# than the SSE4.1 cap (the close-target test, one thread, measured here: 97 s with the AVX2
+# cap, 123 s like this, 218 s under SSE4.1).
 CPU_lessons := ATEN_CPU_CAPABILITY=default TF_ENABLE_ONEDNN_OPTS=0
 
 ## lab: install into .venv (when needed) and open the course in JupyterLab
