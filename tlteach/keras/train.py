@@ -53,19 +53,18 @@ def units(model: keras.Model) -> list[list[keras.layers.Layer]]:
     """
     _check_model(model)
     out: list[list[keras.layers.Layer]] = []
-    keys: list[str] = []
+    previous = None  # the key of the last unit, when it may still grow (not a nested model's)
     for layer in model.layers:
         if isinstance(layer, keras.Model):
-            for unit in units(layer):
-                out.append(unit)
-                keys.append(f"{layer.name}/{_unit_key(unit[0])}")
+            out.extend(units(layer))
+            previous = None
         elif layer.weights:
             key = _unit_key(layer)
-            if keys and keys[-1] == key:
+            if key == previous:
                 out[-1].append(layer)
             else:
                 out.append([layer])
-                keys.append(key)
+            previous = key
     return out
 
 
