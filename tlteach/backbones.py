@@ -30,6 +30,7 @@ from tlteach.checkpoints import (
     efficientnet_lite0_state_dict,
     imagenet_classes,
 )
+from tlteach.modes import eval_mode
 
 IMAGENET_MEAN, IMAGENET_STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
 TORCHVISION = {  # name -> (builder, weights enum name)
@@ -242,12 +243,8 @@ def extract_features(backbone: Backbone, X: np.ndarray, size: int | None = None,
     path = cache_dir("features") / f"{backbone.name}-{_fingerprint(backbone, X, size)}.npy"
     if cache and path.exists():
         return np.load(path)
-    was_training = backbone.body.training
-    backbone.body.eval()
-    try:
+    with eval_mode(backbone.body):
         features = _forward_features(backbone, X, size, batch_size, progress)
-    finally:
-        backbone.body.train(was_training)
     if cache:
         atomic_write(path, lambda tmp: np.save(tmp, features))
     return features
@@ -268,11 +265,10 @@ def predict_imagenet(backbone: Backbone, images, top: int = 5, *,
     if backbone.pooling != "avg":
         raise ValueError("The ImageNet head takes average-pooled features: load the backbone "
                          "with pooling='avg' (the default).")
-    backbone.body.eval()
-    backbone.head.eval()
     dev = next(backbone.body.parameters()).device
     x = backbone.preprocess(to_tensor(center_crop_batch(images, size)).to(dev))
-    probs = backbone.head(backbone.body(x)).softmax(dim=1).cpu()
+    with eval_mode(backbone.body, backbone.head):
+        probs = backbone.head(backbone.body(x)).softmax(dim=1).cpu()
     values, indices = probs.topk(top, dim=1)
     return [[(backbone.classes[i], float(p)) for p, i in zip(row_p, row_i, strict=True)]
             for row_p, row_i in zip(values.tolist(), indices.tolist(), strict=True)]

@@ -33,6 +33,7 @@ from tlteach.backbones import Backbone, to_tensor
 from tlteach.data import few_shot, load, split, to_torch_loader
 from tlteach.history import join_phases
 from tlteach.models import SmallCNN, small_cnn_preprocess
+from tlteach.modes import eval_mode
 from tlteach.runtime import seed_everything
 from tlteach.torch.freezing import freeze, unfreeze, units
 from tlteach.torch.train import evaluate, fit, tensor_loader
@@ -151,14 +152,15 @@ def split_top(model: nn.Sequential, n_units: int) -> tuple[nn.Sequential, nn.Seq
 @torch.inference_mode()
 def layer_outputs(module: nn.Module, inputs: np.ndarray | torch.Tensor, size: int | None = None,
                   batch_size: int = 64) -> torch.Tensor:
-    """The outputs of a frozen ``module`` (eval mode) for uint8 images or earlier outputs."""
-    module.eval()
+    """The outputs of a frozen ``module`` (in eval mode, then given its modes back) for uint8
+    images or earlier outputs."""
     dev = next((p.device for p in module.parameters()), torch.device("cpu"))
     out = []
-    for start in range(0, len(inputs), batch_size):
-        batch = inputs[start : start + batch_size]
-        x = to_tensor(batch, size) if isinstance(batch, np.ndarray) else batch
-        out.append(module(x.to(dev)).float().cpu())
+    with eval_mode(module):
+        for start in range(0, len(inputs), batch_size):
+            batch = inputs[start : start + batch_size]
+            x = to_tensor(batch, size) if isinstance(batch, np.ndarray) else batch
+            out.append(module(x.to(dev)).float().cpu())
     return torch.cat(out)
 
 

@@ -20,6 +20,7 @@ import torch
 from torch import nn
 
 from tlteach.da.dann import DomainDiscriminator, dann_lambda, domain_loss
+from tlteach.modes import eval_mode, modes_of, restore_modes
 
 
 def train_adapted(body: nn.Module, head: nn.Module, X_source: torch.Tensor,
@@ -40,6 +41,7 @@ def train_adapted(body: nn.Module, head: nn.Module, X_source: torch.Tensor,
     generator = torch.Generator().manual_seed(seed)
     history: dict[str, list[float]] = {"step": [], "lambda": [], "loss": [], "domain_accuracy": []}
     window: dict[str, list[float]] = {"loss": [], "domain_accuracy": []}
+    saved = modes_of(*modules)
     for module in modules:
         module.train()
     for step in range(steps):
@@ -69,18 +71,17 @@ def train_adapted(body: nn.Module, head: nn.Module, X_source: torch.Tensor,
             for key, values in window.items():
                 history[key].append(float(np.mean(values)) if values else float("nan"))
                 values.clear()
-    for module in modules:
-        module.eval()
+    restore_modes(saved)
     return history
 
 
 @torch.no_grad()
 def predict(body: nn.Module, head: nn.Module, X: torch.Tensor,
             batch_size: int = 500) -> torch.Tensor:
-    """Logits ``(N, C)`` of images ``X``, in inference mode."""
-    body.eval()
-    head.eval()
-    return torch.cat([head(body(X[i : i + batch_size])) for i in range(0, len(X), batch_size)])
+    """Logits ``(N, C)`` of images ``X``, in eval mode (the modules' modes given back)."""
+    with eval_mode(body, head):
+        return torch.cat([head(body(X[i : i + batch_size]))
+                          for i in range(0, len(X), batch_size)])
 
 
 def accuracy(body: nn.Module, head: nn.Module, X: torch.Tensor, y: torch.Tensor) -> float:
@@ -90,6 +91,7 @@ def accuracy(body: nn.Module, head: nn.Module, X: torch.Tensor, y: torch.Tensor)
 
 @torch.no_grad()
 def features(body: nn.Module, X: torch.Tensor, batch_size: int = 500) -> np.ndarray:
-    """The body's features ``(N, D)`` of images ``X``, in inference mode."""
-    body.eval()
-    return torch.cat([body(X[i : i + batch_size]) for i in range(0, len(X), batch_size)]).numpy()
+    """The body's features ``(N, D)`` of images ``X``, in eval mode (its modes given back)."""
+    with eval_mode(body):
+        return torch.cat([body(X[i : i + batch_size])
+                          for i in range(0, len(X), batch_size)]).numpy()

@@ -9,6 +9,7 @@ import torch
 from torch import nn
 
 from tlteach.history import join_phases
+from tlteach.modes import eval_mode, modes_of, restore_modes
 from tlteach.torch.freezing import (
     _check_module,
     bn_eval_if_frozen,
@@ -57,19 +58,17 @@ def _loss_and_hits(logits: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor,
 @torch.no_grad()
 def evaluate(model: nn.Module, data: Iterable) -> dict[str, float]:
     """Mean loss and accuracy of ``model`` over ``data`` (batches of ``(x, y)``, or ``(X, y)``
-    arrays), in eval mode."""
+    arrays), in eval mode; every layer gets its earlier mode back."""
     _check_module(model)
     data = _batches(data)
-    was_training = model.training
-    model.eval()
     dev, total, loss_sum, hits = _device_of(model), 0, 0.0, 0
-    for x, y in data:
-        x, y = x.to(dev), y.to(dev)
-        loss, h = _loss_and_hits(model(x), y)
-        loss_sum += loss.item() * len(y)
-        hits += h
-        total += len(y)
-    model.train(was_training)
+    with eval_mode(model):
+        for x, y in data:
+            x, y = x.to(dev), y.to(dev)
+            loss, h = _loss_and_hits(model(x), y)
+            loss_sum += loss.item() * len(y)
+            hits += h
+            total += len(y)
     return {"loss": loss_sum / max(total, 1), "accuracy": hits / max(total, 1)}
 
 
@@ -77,43 +76,45 @@ def evaluate(model: nn.Module, data: Iterable) -> dict[str, float]:
 def predict_proba(model: nn.Module, data: Iterable) -> np.ndarray:
     """Class probabilities ``(N, classes)`` of a model that outputs logits (softmax; one
     sigmoid output gives two columns), over ``data``'s batches of ``(x, y)`` (or ``(X, y)``
-    arrays), in eval mode."""
+    arrays), in eval mode; every layer gets its earlier mode back."""
     _check_module(model)
     data = _batches(data)
-    was_training = model.training
-    model.eval()
     dev, out = _device_of(model), []
-    for x, _ in data:
-        logits = model(x.to(dev))
-        if logits.ndim == 2 and logits.shape[1] == 1:
-            p = torch.sigmoid(logits)
-            out.append(torch.cat([1 - p, p], 1).cpu())
-        else:
-            out.append(torch.softmax(logits, 1).cpu())
-    model.train(was_training)
+    with eval_mode(model):
+        for x, _ in data:
+            logits = model(x.to(dev))
+            if logits.ndim == 2 and logits.shape[1] == 1:
+                p = torch.sigmoid(logits)
+                out.append(torch.cat([1 - p, p], 1).cpu())
+            else:
+                out.append(torch.softmax(logits, 1).cpu())
     return torch.cat(out).numpy()
 
 
 def train_epoch(model: nn.Module, data: Iterable, optimizer: torch.optim.Optimizer,
                 bn_inference: bool = False) -> dict:
-    """One pass over ``data``; frozen BatchNorm layers (all with ``bn_inference``) in eval."""
-    model.train()
-    bn_eval_if_frozen(model)
-    if bn_inference:
-        for m in model.modules():
-            if isinstance(m, nn.modules.batchnorm._BatchNorm):
-                m.eval()
-    dev, total, loss_sum, hits = _device_of(model), 0, 0.0, 0
-    for x, y in data:
-        x, y = x.to(dev), y.to(dev)
-        loss, h = _loss_and_hits(model(x), y)
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        optimizer.step()
-        loss_sum += loss.item() * len(y)
-        hits += h
-        total += len(y)
-    model.eval()
+    """One pass over ``data`` in training mode, frozen BatchNorm layers (all with
+    ``bn_inference``) in eval; every layer gets its earlier mode back at the end."""
+    saved = modes_of(model)
+    try:
+        model.train()
+        bn_eval_if_frozen(model)
+        if bn_inference:
+            for m in model.modules():
+                if isinstance(m, nn.modules.batchnorm._BatchNorm):
+                    m.eval()
+        dev, total, loss_sum, hits = _device_of(model), 0, 0.0, 0
+        for x, y in data:
+            x, y = x.to(dev), y.to(dev)
+            loss, h = _loss_and_hits(model(x), y)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            loss_sum += loss.item() * len(y)
+            hits += h
+            total += len(y)
+    finally:
+        restore_modes(saved)
     return {"loss": loss_sum / max(total, 1), "accuracy": hits / max(total, 1)}
 
 
@@ -136,6 +137,7 @@ def fit(model: nn.Module, train: Iterable, val: Iterable | None = None, epochs: 
     ``param_groups``) for discriminative learning rates. ``bn_inference=True`` keeps every
     BatchNorm layer in inference mode (running statistics used, not updated) even where its
     weights train: Keras' ``base_model(x, training=False)``. Frozen BatchNorm layers always are.
+    Every layer ends in the mode it was found in (call ``model.eval()`` to predict by hand).
     """
     from tqdm.auto import tqdm
 
