@@ -3,6 +3,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 import torch
 
 import tlteach
@@ -71,3 +72,38 @@ def test_installed_versions_reads_the_installed_packages():
 
     found = installed_versions(("torch", "no-such-package-tlteach"))
     assert found == {"torch": version("torch"), "no-such-package-tlteach": None}
+
+
+_HELD_AFTER_FREE = """
+import sys
+import numpy as np
+import psutil
+import tlteach.runtime
+
+if sys.argv[1] == "on":
+    assert tlteach.runtime.return_freed_memory() is True
+np.ones(1 << 21)  # a freed 16 MiB block: glibc raises its mmap threshold past 4 MiB
+rss = psutil.Process().memory_info().rss
+blocks, pins = [], []
+for _ in range(40):  # 160 MiB of 4 MiB blocks, each followed by a small block that stays
+    blocks.append(np.ones(1 << 19))
+    pins.append(np.ones(1024))
+del blocks
+print((psutil.Process().memory_info().rss - rss) / 2**20)
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's allocator: Linux")
+def test_return_freed_memory_gives_large_blocks_back():
+    def held(mode: str) -> float:
+        out = subprocess.run([sys.executable, "-c", _HELD_AFTER_FREE, mode], check=True,
+                             capture_output=True, text=True).stdout
+        return float(out.split()[-1])
+
+    assert held("off") > 100  # glibc keeps the freed 4 MiB blocks...
+    assert held("on") < 20  # ...unless told to give them back
+
+
+def test_return_freed_memory_rejects_a_bad_threshold():
+    with pytest.raises(ValueError, match="positive number of bytes"):
+        tlteach.runtime.return_freed_memory(0)

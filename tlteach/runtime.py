@@ -1,8 +1,9 @@
-"""Where the course runs: seeding, the compute device, Colab detection."""
+"""Where the course runs: seeding, the compute device, memory, Colab detection."""
 
 from __future__ import annotations
 
 import os
+import platform
 import random
 import sys
 
@@ -26,6 +27,29 @@ def seed_everything(seed: int) -> int:
 
         keras.utils.set_random_seed(seed)
     return seed
+
+
+_M_MMAP_THRESHOLD = -3  # glibc's mallopt parameter number (malloc.h)
+
+
+def return_freed_memory(threshold: int = 128 * 1024) -> bool:
+    """Have the C allocator give large freed blocks back to the system when they are freed.
+
+    glibc keeps freed blocks of up to 32 MiB for reuse, and raises that limit as a program
+    frees large blocks: a kernel that trains a few Keras models then holds hundreds of MiB it
+    no longer uses, and Binder's 2 GB counts them. Fixing the limit at ``threshold`` bytes
+    serves every larger block from its own mapping, unmapped when freed. Computed numbers do
+    not change. Returns True where it applied (Linux with glibc), False elsewhere (macOS,
+    Windows, musl), where it changes nothing.
+    """
+    if threshold <= 0:
+        raise ValueError(f"threshold must be a positive number of bytes, got {threshold}.")
+    if not sys.platform.startswith("linux") or platform.libc_ver()[0] != "glibc":
+        return False
+    import ctypes
+
+    libc = ctypes.CDLL(None)
+    return bool(libc.mallopt(_M_MMAP_THRESHOLD, int(threshold)))
 
 
 def device() -> str:
