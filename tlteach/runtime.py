@@ -41,9 +41,11 @@ def return_freed_memory() -> bool:
     it no longer uses, and Binder's 2 GB counts them. This hands the free pages back
     (``malloc_trim``) and fixes glibc's mmap threshold at 1 MiB, so that every larger block
     (a batch's activations, not a small tensor) is returned as soon as it is freed. Computed
-    numbers do not change; a kernel that trains spends a few percent more time asking the
-    system for memory. Returns True where it applied (Linux with glibc); elsewhere (macOS,
-    Windows, musl) it only collects garbage and returns False.
+    numbers do not change. The price is time spent asking the system for memory again: a few
+    percent for Keras, whose traced training steps allocate little per step, but far more
+    for eager PyTorch, which allocates every large activation anew per operation (the
+    course's PyTorch notebooks do not call it). Returns True where it applied (Linux with
+    glibc); elsewhere (macOS, Windows, musl) it only collects garbage and returns False.
     """
     import gc
 
