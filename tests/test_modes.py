@@ -8,7 +8,7 @@ from torch import nn
 
 from tlteach import da
 from tlteach.backbones import extract_features, load_backbone, predict_imagenet
-from tlteach.modes import eval_mode, modes_of
+from tlteach.modes import eval_mode, modes_of, train_mode
 from tlteach.strategies import layer_outputs
 from tlteach.torch import evaluate, fit, freeze, predict_proba, train_epoch
 
@@ -45,6 +45,27 @@ def test_eval_mode_sets_eval_inside_and_restores_each_layer_even_on_error():
     with eval_mode(None, model):  # None entries (an absent head) are skipped
         assert not any(flags(model))
     assert flags(model) == before
+
+
+def test_train_mode_sets_training_inside_and_restores_each_layer_even_on_error():
+    model = mixed_model().eval()
+    model[3].train()  # one layer in training mode inside an eval model
+    before = flags(model)
+    with train_mode(model):
+        assert all(flags(model))
+    assert flags(model) == before
+    with pytest.raises(RuntimeError), train_mode(None, model):
+        raise RuntimeError("boom")
+    assert flags(model) == before
+
+
+def test_train_adapted_gives_modes_back_when_it_raises():
+    body, head = mixed_model()[:-1], nn.Linear(4, 3)
+    before = flags(body, head)
+    X = torch.randn(20, 3, 8, 8)
+    with pytest.raises(IndexError):  # labels out of range for the 3-class head
+        da.train_adapted(body, head, X, torch.full((20,), 7), steps=2, seed=0)
+    assert flags(body, head) == before
 
 
 @pytest.mark.parametrize("call", [

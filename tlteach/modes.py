@@ -8,7 +8,7 @@ helpers here save and restore the flag of every submodule instead.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 
 from torch import nn
 
@@ -26,14 +26,25 @@ def restore_modes(saved: list[tuple[nn.Module, bool]]) -> None:
 
 
 @contextmanager
-def eval_mode(*modules: nn.Module | None) -> Iterator[None]:
-    """Every submodule of ``modules`` in eval mode inside the block, each in its own earlier
-    mode after it (also when the block raises)."""
+def _in_mode(modules: tuple[nn.Module | None, ...], training: bool) -> Iterator[None]:
     saved = modes_of(*modules)
     for module in modules:
         if module is not None:
-            module.eval()
+            module.train(training)
     try:
         yield
     finally:
         restore_modes(saved)
+
+
+def eval_mode(*modules: nn.Module | None) -> AbstractContextManager[None]:
+    """Every submodule of ``modules`` in eval mode inside the block, each in its own earlier
+    mode after it (also when the block raises)."""
+    return _in_mode(modules, training=False)
+
+
+def train_mode(*modules: nn.Module | None) -> AbstractContextManager[None]:
+    """Every submodule of ``modules`` in training mode inside the block (set single layers
+    back to eval inside it, e.g. frozen BatchNorm), each in its own earlier mode after it
+    (also when the block raises)."""
+    return _in_mode(modules, training=True)

@@ -20,7 +20,7 @@ import torch
 from torch import nn
 
 from tlteach.da.dann import DomainDiscriminator, dann_lambda, domain_loss
-from tlteach.modes import eval_mode, modes_of, restore_modes
+from tlteach.modes import eval_mode, train_mode
 
 
 def train_adapted(body: nn.Module, head: nn.Module, X_source: torch.Tensor,
@@ -41,37 +41,34 @@ def train_adapted(body: nn.Module, head: nn.Module, X_source: torch.Tensor,
     generator = torch.Generator().manual_seed(seed)
     history: dict[str, list[float]] = {"step": [], "lambda": [], "loss": [], "domain_accuracy": []}
     window: dict[str, list[float]] = {"loss": [], "domain_accuracy": []}
-    saved = modes_of(*modules)
-    for module in modules:
-        module.train()
-    for step in range(steps):
-        i = torch.randint(len(X_source), (batch_size,), generator=generator)
-        source_features = body(X_source[i])
-        loss = nn.functional.cross_entropy(head(source_features), y_source[i])
-        window["loss"].append(loss.item())
-        lam = 0.0
-        if X_target is not None:
-            j = torch.randint(len(X_target), (batch_size,), generator=generator)
-            target_features = body(X_target[j])
-            if y_target is not None:
-                loss = loss + nn.functional.cross_entropy(head(target_features), y_target[j])
-            if discriminator is not None:
-                lam = dann_lambda(step / steps, scale=lam_scale)
-                discriminator.reverse.lam = lam
-                d_loss, d_accuracy = domain_loss(discriminator(source_features),
-                                                 discriminator(target_features))
-                loss = loss + d_loss
-                window["domain_accuracy"].append(d_accuracy)
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-        if (step + 1) % log_every == 0 or step + 1 == steps:
-            history["step"].append(step + 1)
-            history["lambda"].append(lam)
-            for key, values in window.items():
-                history[key].append(float(np.mean(values)) if values else float("nan"))
-                values.clear()
-    restore_modes(saved)
+    with train_mode(*modules):
+        for step in range(steps):
+            i = torch.randint(len(X_source), (batch_size,), generator=generator)
+            source_features = body(X_source[i])
+            loss = nn.functional.cross_entropy(head(source_features), y_source[i])
+            window["loss"].append(loss.item())
+            lam = 0.0
+            if X_target is not None:
+                j = torch.randint(len(X_target), (batch_size,), generator=generator)
+                target_features = body(X_target[j])
+                if y_target is not None:
+                    loss = loss + nn.functional.cross_entropy(head(target_features), y_target[j])
+                if discriminator is not None:
+                    lam = dann_lambda(step / steps, scale=lam_scale)
+                    discriminator.reverse.lam = lam
+                    d_loss, d_accuracy = domain_loss(discriminator(source_features),
+                                                     discriminator(target_features))
+                    loss = loss + d_loss
+                    window["domain_accuracy"].append(d_accuracy)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            if (step + 1) % log_every == 0 or step + 1 == steps:
+                history["step"].append(step + 1)
+                history["lambda"].append(lam)
+                for key, values in window.items():
+                    history[key].append(float(np.mean(values)) if values else float("nan"))
+                    values.clear()
     return history
 
 

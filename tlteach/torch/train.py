@@ -9,7 +9,7 @@ import torch
 from torch import nn
 
 from tlteach.history import join_phases
-from tlteach.modes import eval_mode, modes_of, restore_modes
+from tlteach.modes import eval_mode, train_mode
 from tlteach.torch.freezing import (
     _check_module,
     bn_eval_if_frozen,
@@ -95,9 +95,7 @@ def train_epoch(model: nn.Module, data: Iterable, optimizer: torch.optim.Optimiz
                 bn_inference: bool = False) -> dict:
     """One pass over ``data`` in training mode, frozen BatchNorm layers (all with
     ``bn_inference``) in eval; every layer gets its earlier mode back at the end."""
-    saved = modes_of(model)
-    try:
-        model.train()
+    with train_mode(model):
         bn_eval_if_frozen(model)
         if bn_inference:
             for m in model.modules():
@@ -113,8 +111,6 @@ def train_epoch(model: nn.Module, data: Iterable, optimizer: torch.optim.Optimiz
             loss_sum += loss.item() * len(y)
             hits += h
             total += len(y)
-    finally:
-        restore_modes(saved)
     return {"loss": loss_sum / max(total, 1), "accuracy": hits / max(total, 1)}
 
 
