@@ -26,7 +26,7 @@ BOUND = re.compile(r"(at least|at most|no more than|more than|less than|under|ov
                    r"below|within|up to|≥|≤|>|<|=|checked|asks? for|nothing reaches)[\s(]*$",
                    re.I)
 SETTING = re.compile(r"threshold|confidence|chance|learning rate|λ|dropout", re.I)
-AFTER = re.compile(r"^\s*(or more|or less|=)", re.I)
+AFTER = re.compile(r"^\s*(or more|or less|=|confidence)", re.I)  # a 95% confidence interval
 # Published figures, and made-up numbers in questions, are not measurements of this course.
 CITATION = re.compile(r"et al\.|\bpaper\b|\(\d{4}\)|, \d{4}\b|\bpublished\b|\breports?\b|"
                       r"\bsuppose\b", re.I)
@@ -67,6 +67,7 @@ def test_the_rule_finds_measured_numbers_and_lets_thresholds_pass():
     assert not measured_numbers("The paper reports 52.25% for source only (Ganin et al., 2016).")
     assert not measured_numbers("It prints `0.851` and 10 classes of 28×28 images.")
     assert not measured_numbers("It is 95% or more right; 50% = chance.")
+    assert not measured_numbers("The mean accuracy with its 95% confidence interval.")
     assert not measured_numbers("Suppose NTG is -12 points for one source.")
 
 
