@@ -62,7 +62,8 @@ def test_make_cartpole_names_an_unknown_setting_and_the_choices():
 
 def test_numpy_policy_matches_pytorch():
     torch.manual_seed(0)
-    net = nn.Sequential(nn.Linear(4, 8), nn.Tanh(), nn.Linear(8, 8), nn.ReLU(), nn.Linear(8, 2))
+    net = nn.Sequential(nn.Linear(4, 8), nn.Tanh(), nn.Linear(8, 8, bias=False), nn.ReLU(),
+                        nn.Linear(8, 2))
     obs = np.random.default_rng(0).normal(size=4).astype(np.float32)
     with torch.no_grad():
         expected = net(torch.from_numpy(obs)).numpy()
