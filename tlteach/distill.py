@@ -26,5 +26,5 @@ def distillation_loss(student_logits: torch.Tensor, teacher_logits: torch.Tensor
                          f"shape (N, C), got {tuple(student_logits.shape)} and "
                          f"{tuple(teacher_logits.shape)}.")
     log_q = F.log_softmax(student_logits / temperature, dim=1)
-    p = F.softmax(teacher_logits.detach() / temperature, dim=1)
-    return F.kl_div(log_q, p, reduction="batchmean") * temperature**2
+    log_p = F.log_softmax(teacher_logits.detach() / temperature, dim=1)
+    return temperature**2 * F.kl_div(log_q, log_p, log_target=True, reduction="batchmean")
