@@ -4,16 +4,21 @@
    same head, optimizer, epochs and seed, so the accuracies match and only time differs.
 2. Feature extraction throughput: ``extract_features`` vs a bare forward pass of the body.
 3. The course's accuracies beside published anchors (different data and budgets).
-4. The notebooks' wall times and peak memory, as ``make notebooks`` measured them.
+4. What a model costs (notebook 13's table): parameters, file size, FLOPs, milliseconds per
+   image at batch 1 and 32, and accuracy, for the frozen Lite0 with a head, a small CNN
+   trained on the same labels, and that CNN in static int8.
+5. The notebooks' wall times and peak memory, as ``make notebooks`` measured them.
 """
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import platform
 import tempfile
 import time
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +27,8 @@ from torch import nn
 
 from tlteach import data, seed_everything
 from tlteach.backbones import extract_features, load_backbone, to_tensor
+from tlteach.cost import file_megabytes, flops_per_image, milliseconds_per_image, parameter_count
+from tlteach.models import SmallCNN, small_cnn_preprocess
 from tlteach.strategies import load_target, run_strategies
 from tlteach.torch import evaluate, fit, freeze, tensor_loader
 
@@ -83,6 +90,67 @@ def throughput(backbone, X: np.ndarray, batch_size: int = 32) -> tuple[float, fl
     extract_features(backbone, X, size=SIZE, batch_size=batch_size, cache=False)
     pipeline = len(X) / (time.perf_counter() - start)
     return pipeline, bare
+
+
+def int8_static(model: nn.Module, calibration: torch.Tensor) -> nn.Module:
+    """Post-training static int8 (``torch.ao`` FX: trace, observe, convert), as notebook 13."""
+    from torch.ao.quantization import get_default_qconfig_mapping
+    from torch.ao.quantization.quantize_fx import convert_fx, prepare_fx
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # torch.ao.quantization's deprecation notes
+        qconfig = get_default_qconfig_mapping(torch.backends.quantized.engine)
+        prepared = prepare_fx(copy.deepcopy(model).eval(), qconfig,
+                              example_inputs=(calibration[:1],))
+        with torch.no_grad():
+            for batch in calibration.split(64):
+                prepared(batch)
+        return convert_fx(prepared)
+
+
+def model_costs(backbone, X_train, y_train, X_test, y_test) -> str:
+    """Notebook 13's cost table on the bench's data: the frozen Lite0 with a trained head
+    (96 px), the course's small CNN trained on the same labels (28 px), and its int8 copy."""
+    seed_everything(SEED)
+    head = nn.Linear(backbone.num_features, 10)
+    fit(head, tensor_loader(extract_features(backbone, X_train, size=SIZE), y_train,
+                            shuffle=True, seed=SEED), epochs=EPOCHS, progress=False)
+    lite0 = nn.Sequential(backbone.preprocess, backbone.body, head).eval()
+    preprocess = small_cnn_preprocess()
+    S_train, S_test = (preprocess(to_tensor(X, 28)) for X in (X_train, X_test))
+    seed_everything(SEED)
+    cnn = SmallCNN(10)
+    fit(cnn, tensor_loader(S_train, y_train, shuffle=True, seed=SEED), epochs=30, lr=3e-3,
+        progress=False)
+    cnn.eval()
+    cnn_int8 = int8_static(cnn, S_train)
+    lite0_test = data.to_torch_loader(X_test, y_test, size=SIZE, batch_size=128)
+    batches = {"lite0": next(iter(lite0_test))[0][:32], "cnn": S_test[:32]}
+    models = [(f"EfficientNet-Lite0, frozen + head ({SIZE} px)", lite0, "lite0",
+               evaluate(lite0, lite0_test)["accuracy"]),
+              ("small CNN, trained on the labels (28 px)", cnn, "cnn",
+               evaluate(cnn, tensor_loader(S_test, y_test, batch_size=250))["accuracy"]),
+              ("the small CNN in static int8", cnn_int8, "cnn",
+               evaluate(cnn_int8, tensor_loader(S_test, y_test, batch_size=250))["accuracy"])]
+    rows = []
+    for name, model, kind, accuracy in models:
+        batch = batches[kind]
+        floats = name != "the small CNN in static int8"  # int8 layers hold no float parameters
+        rows.append(f"| {name} | "
+                    + (f"{parameter_count(model):,} | " if floats else "int8 | ")
+                    + f"{file_megabytes(model):.3f} | "
+                    + (f"{flops_per_image(model, batch) / 1e6:.1f} | " if floats else "int8 | ")
+                    + f"{milliseconds_per_image(model, batch[:1], repeats=20):.2f} | "
+                    + f"{milliseconds_per_image(model, batch, repeats=10):.3f} | "
+                    + f"{accuracy:.3f} |")
+    return ("Parameters, `torch.save(state_dict)` size, FLOPs per image "
+            "(`torch.utils.flop_counter`), milliseconds per image (median of repeated passes "
+            f"after a warm-up, {torch.get_num_threads()} threads) and test accuracy; "
+            f"{len(y_train)} training labels, {len(y_test)} test images, seed {SEED}. "
+            "Notebook 13 adds distillation from unlabelled images.\n\n"
+            "| model | parameters | file (MB) | MFLOPs per image | ms per image, batch 1 | "
+            "ms per image, batch 32 | test accuracy |\n|---|---|---|---|---|---|---|\n"
+            + "\n".join(rows) + "\n")
 
 
 def dann_anchor() -> str:
@@ -174,6 +242,7 @@ def main() -> None:
     fast_s, fast_acc = cached_features(backbone, X_train, y_train, X_test, y_test)
     pipeline, bare = throughput(backbone, X_test)
     published = anchors(backbone)
+    costs = model_costs(backbone, X_train, y_train, X_test, y_test)
     gap = abs(slow_acc - fast_acc)
     machine = (f"{platform.machine()}, {os.cpu_count()} CPU cores, torch "
                f"{torch.__version__} with {torch.get_num_threads()} threads, no GPU")
@@ -206,6 +275,9 @@ The pipeline runs at **{pipeline / bare:.0%}** of the model's own speed.
 ## Accuracy beside published anchors
 
 {published}
+## What a model costs
+
+{costs}
 ## Notebooks
 
 {notebook_table()}""")

@@ -6,7 +6,7 @@ import pytest
 import torch
 from torch import nn
 
-from tlteach.cost import file_megabytes, milliseconds_per_image, parameter_count
+from tlteach.cost import file_megabytes, flops_per_image, milliseconds_per_image, parameter_count
 from tlteach.distill import distillation_loss
 
 
@@ -56,3 +56,13 @@ def test_milliseconds_per_image_is_positive_and_checks_repeats():
     assert milliseconds_per_image(model, torch.zeros(8, 4), repeats=3) > 0
     with pytest.raises(ValueError, match="repeats must be at least 1"):
         milliseconds_per_image(model, torch.zeros(8, 4), repeats=0)
+
+
+def test_flops_per_image_by_hand():
+    # A 3 -> 2 linear layer: 3 * 2 multiply-adds, 2 FLOPs each, per image; the bias is not
+    # counted (FlopCounterMode counts matrix products and convolutions).
+    assert flops_per_image(nn.Linear(3, 2), torch.zeros(5, 3)) == 12
+    # A 3x3 convolution, 1 -> 4 channels, on a 1 x 8 x 8 image with padding 1: 8 * 8 outputs
+    # per channel, 4 channels, 9 multiply-adds each.
+    conv = nn.Conv2d(1, 4, 3, padding=1, bias=False)
+    assert flops_per_image(conv, torch.zeros(2, 1, 8, 8)) == 2 * 8 * 8 * 4 * 9

@@ -13,8 +13,9 @@ from tlteach import quiz
 def test_every_topic_has_three_to_five_well_formed_questions():
     assert quiz.topics() == ["choosing_a_strategy", "continual_and_peft", "domain_adaptation",
                              "few_shot_zero_shot",
-                             "fine_tuning", "frozen_backbone", "multi_task_and_self_supervised",
-                             "negative_transfer", "reinforcement_learning", "start_here",
+                             "fine_tuning", "frozen_backbone", "model_cost",
+                             "multi_task_and_self_supervised", "negative_transfer",
+                             "reinforcement_learning", "start_here",
                              "what_transfers", "which_layers_transfer",
                              "your_own_images"]
     for topic in quiz.topics():

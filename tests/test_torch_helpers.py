@@ -203,3 +203,15 @@ def test_predict_proba_gives_rows_of_class_probabilities_in_data_order():
     pb = predict_proba(binary, data)
     assert pb.shape == (64, 2) and np.allclose(pb.sum(1), 1)
 
+
+
+def test_evaluate_and_predict_run_a_model_without_float_parameters():
+    # An int8 model from torch.ao.quantization has no nn.Parameter left; it runs on the CPU.
+    class Doubler(nn.Module):
+        def forward(self, x):
+            return 2 * x.flatten(1)[:, :3]
+
+    data = tiny_data()
+    assert not list(Doubler().parameters())
+    assert 0 <= evaluate(Doubler(), data)["accuracy"] <= 1
+    assert predict_proba(Doubler(), data).shape == (64, 3)

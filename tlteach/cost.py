@@ -1,4 +1,5 @@
-"""What a PyTorch model costs to keep and to run: parameters, file size, CPU time per image.
+"""What a PyTorch model costs to keep and to run: parameters, file size, arithmetic and CPU
+time per image.
 
 Latency depends on the machine, the thread count and the batch size: compare models only
 when measured here, at the same ``torch.get_num_threads()``, and report the median of
@@ -26,6 +27,18 @@ def file_megabytes(model: nn.Module) -> float:
     buffer = io.BytesIO()
     torch.save(model.state_dict(), buffer)
     return buffer.getbuffer().nbytes / 1e6
+
+
+def flops_per_image(model: nn.Module, batch: torch.Tensor) -> float:
+    """Floating-point operations of one forward pass per image, as PyTorch's
+    ``torch.utils.flop_counter.FlopCounterMode`` counts them (a multiply-add is 2 FLOPs;
+    matrix products and convolutions only, which dominate a network's arithmetic)."""
+    from torch.utils.flop_counter import FlopCounterMode
+
+    model.eval()
+    with FlopCounterMode(display=False) as counter, torch.no_grad():
+        model(batch)
+    return counter.get_total_flops() / len(batch)
 
 
 def milliseconds_per_image(model: nn.Module, batch: torch.Tensor, repeats: int = 5) -> float:

@@ -21,7 +21,10 @@ from tlteach.torch.freezing import (
 
 
 def _device_of(model: nn.Module) -> torch.device:
-    return next(model.parameters()).device
+    """Where the model's parameters live; the CPU for a model without float parameters
+    (an int8 model from ``torch.ao.quantization`` runs on the CPU only)."""
+    parameter = next(model.parameters(), None)
+    return torch.device("cpu") if parameter is None else parameter.device
 
 
 def _batches(data, batch_size: int = 32, shuffle: bool = False) -> Iterable:
