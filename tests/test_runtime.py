@@ -92,6 +92,8 @@ for _ in range(40):  # 160 MiB of 4 MiB blocks, each followed by a small block t
 del blocks
 if sys.argv[1] == "after":
     assert tlteach.runtime.return_freed_memory() is True
+if sys.argv[1] == "trim":
+    assert tlteach.runtime.trim_memory() is True
 print((psutil.Process().memory_info().rss - rss) / 2**20)
 """
 
@@ -105,6 +107,7 @@ def test_return_freed_memory_gives_large_blocks_back():
 
     assert held("off") > 100  # glibc keeps the freed 4 MiB blocks...
     assert held("after") < 20  # ...unless told to give them back (malloc_trim)...
+    assert held("trim") < 20  # (trim_memory alone does that part)
     assert held("before") < 20  # ...or told beforehand to return them when freed (mallopt)
 
 

@@ -34,7 +34,7 @@ from tlteach.data import few_shot, load, split, to_torch_loader
 from tlteach.history import join_phases
 from tlteach.models import SmallCNN, small_cnn_preprocess
 from tlteach.modes import eval_mode
-from tlteach.runtime import seed_everything
+from tlteach.runtime import seed_everything, trim_memory
 from tlteach.torch.freezing import freeze, unfreeze, units
 from tlteach.torch.train import evaluate, fit, tensor_loader
 
@@ -279,7 +279,9 @@ def run_strategies(backbone: Backbone, target: Target, labels_per_class: int, se
     Returns ``{strategy: {"accuracy", "history", "seconds"}}``: test accuracy, the
     training history (fine-tuning runs include the head phase, marked) and the wall time.
     ``top_units``: units that ``fine-tune top`` trains (7: the last 4 blocks, the last
-    convolution and its BatchNorm, the head). The backbone itself is not changed.
+    convolution and its BatchNorm, the head). The backbone itself is not changed. The
+    memory its trainings freed goes back to the system at the end (``trim_memory``), so that
+    a notebook running many grids stays within its memory budget.
     """
     unknown = set(strategies) - set(STRATEGIES)
     if unknown:
@@ -298,4 +300,5 @@ def run_strategies(backbone: Backbone, target: Target, labels_per_class: int, se
             results["fine-tune top"] = _fine_tune_top(frozen, target, y, seed, b)
         if "fine-tune all" in strategies:
             results["fine-tune all"] = _fine_tune_all(frozen, target, X, y, seed, size, b)
+    trim_memory()
     return {s: results[s] for s in strategies}
