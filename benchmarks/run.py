@@ -155,7 +155,7 @@ def model_costs(backbone, X_train, y_train, X_test, y_test) -> str:
 
 def dann_anchor() -> str:
     """Source only -> DANN on MNIST -> MNIST-M as notebook 05 runs it (seed SEED)."""
-    from tlteach.da.train import accuracy, digit_domains, source_then_dann
+    from tlteach.da import accuracy, digit_domains, source_then_dann
 
     domains = digit_domains("mnist_m")
     source, dann = source_then_dann(domains, seed=SEED)
