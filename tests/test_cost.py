@@ -66,3 +66,4 @@ def test_flops_per_image_by_hand():
     # per channel, 4 channels, 9 multiply-adds each.
     conv = nn.Conv2d(1, 4, 3, padding=1, bias=False)
     assert flops_per_image(conv, torch.zeros(2, 1, 8, 8)) == 2 * 8 * 8 * 4 * 9
+    assert conv.training  # counted in eval mode, its own mode left as it was

@@ -32,11 +32,13 @@ def file_megabytes(model: nn.Module) -> float:
 def flops_per_image(model: nn.Module, batch: torch.Tensor) -> float:
     """Floating-point operations of one forward pass per image, as PyTorch's
     ``torch.utils.flop_counter.FlopCounterMode`` counts them (a multiply-add is 2 FLOPs;
-    matrix products and convolutions only, which dominate a network's arithmetic)."""
+    matrix products and convolutions only, which dominate a network's arithmetic), in eval
+    mode; the model's own mode is restored afterwards."""
     from torch.utils.flop_counter import FlopCounterMode
 
-    model.eval()
-    with FlopCounterMode(display=False) as counter, torch.no_grad():
+    from tlteach.modes import eval_mode
+
+    with eval_mode(model), FlopCounterMode(display=False) as counter, torch.no_grad():
         model(batch)
     return counter.get_total_flops() / len(batch)
 
