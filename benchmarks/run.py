@@ -125,17 +125,17 @@ def model_costs(backbone, X_train, y_train, X_test, y_test) -> str:
     cnn.eval()
     cnn_int8 = int8_static(cnn, S_train)
     lite0_test = data.to_torch_loader(X_test, y_test, size=SIZE, batch_size=128)
-    batches = {"lite0": next(iter(lite0_test))[0][:32], "cnn": S_test[:32]}
-    models = [(f"EfficientNet-Lite0, frozen + head ({SIZE} px)", lite0, "lite0",
+    cnn_test = tensor_loader(S_test, y_test, batch_size=250)
+    lite0_batch, cnn_batch = next(iter(lite0_test))[0][:32], S_test[:32]
+    models = [(f"EfficientNet-Lite0, frozen + head ({SIZE} px)", lite0, lite0_batch,
                evaluate(lite0, lite0_test)["accuracy"]),
-              ("small CNN, trained on the labels (28 px)", cnn, "cnn",
-               evaluate(cnn, tensor_loader(S_test, y_test, batch_size=250))["accuracy"]),
-              ("the small CNN in static int8", cnn_int8, "cnn",
-               evaluate(cnn_int8, tensor_loader(S_test, y_test, batch_size=250))["accuracy"])]
+              ("small CNN, trained on the labels (28 px)", cnn, cnn_batch,
+               evaluate(cnn, cnn_test)["accuracy"]),
+              ("the small CNN in static int8", cnn_int8, cnn_batch,
+               evaluate(cnn_int8, cnn_test)["accuracy"])]
     rows = []
-    for name, model, kind, accuracy in models:
-        batch = batches[kind]
-        floats = name != "the small CNN in static int8"  # int8 layers hold no float parameters
+    for name, model, batch, accuracy in models:
+        floats = parameter_count(model) > 0  # int8 layers hold no float parameters
         rows.append(f"| {name} | "
                     + (f"{parameter_count(model):,} | " if floats else "int8 | ")
                     + f"{file_megabytes(model):.3f} | "

@@ -204,7 +204,6 @@ def test_predict_proba_gives_rows_of_class_probabilities_in_data_order():
     assert pb.shape == (64, 2) and np.allclose(pb.sum(1), 1)
 
 
-
 def test_evaluate_and_predict_run_a_model_without_float_parameters():
     # An int8 model from torch.ao.quantization has no nn.Parameter left; it runs on the CPU.
     class Doubler(nn.Module):
