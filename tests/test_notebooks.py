@@ -71,6 +71,9 @@ def test_exercises_have_solutions(path):
     solutions = [c for c in nb.cells if "solution" in c.metadata.get("tags", [])]
     assert len(solutions) >= 2
     assert any("Check your understanding" in c.source for c in nb.cells)
+    headings = [line for c in nb.cells if c.cell_type == "markdown"
+                for line in c.source.splitlines()]
+    assert "## Exercises" in headings, "the exercises have their own section heading"
 
 
 def test_readme_table_lists_every_notebook_with_its_measured_runtime_and_memory():
