@@ -121,3 +121,61 @@ def test_return_freed_memory_collects_garbage_first():
     del node
     tlteach.runtime.return_freed_memory()
     assert ref() is None
+
+
+_TRACED_GRAPHS = """
+import gc
+import sys
+
+import keras
+import numpy as np
+from tensorflow.python.framework.func_graph import FuncGraph
+
+from tlteach.runtime import free_traced_graphs
+
+
+def graphs() -> int:
+    gc.collect()
+    return sum(isinstance(o, FuncGraph) for o in gc.get_objects())
+
+
+def trained(X, y) -> keras.Model:
+    model = keras.Sequential([keras.Input((8,)), keras.layers.Dense(3)])
+    model.compile("adam", keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    model.fit(X, y, batch_size=8, epochs=1, verbose=0)
+    return model
+
+
+X = np.random.default_rng(0).random((40, 8)).astype("float32")
+y = np.arange(40) % 3
+kept = trained(X, y)
+alone = graphs()  # the graphs of the model in use
+gone = trained(X, y)
+del gone
+held = graphs()
+removed = free_traced_graphs() if sys.argv[1] == "free" else 0
+after = graphs()
+weights = kept.get_weights()
+kept.fit(X, y, batch_size=8, epochs=1, verbose=0)  # the model in use trains on
+moved = any((a != b).any() for a, b in zip(weights, kept.get_weights(), strict=True))
+print(alone, held, after, removed, moved)
+"""
+
+
+def test_free_traced_graphs_frees_the_training_steps_of_deleted_models():
+    def counts(mode: str) -> list[str]:
+        out = subprocess.run([sys.executable, "-c", _TRACED_GRAPHS, mode], check=True,
+                             capture_output=True, text=True).stdout
+        return out.split()[-5:]
+
+    alone, held, after, removed, moved = counts("keep")
+    assert int(held) > int(alone) and after == held  # TensorFlow keeps the deleted model's
+    alone, held, after, removed, moved = counts("free")
+    assert int(removed) >= 1 and int(after) <= int(alone)  # ...until they are released
+    assert moved == "True"  # and the model still in use trains as before
+
+
+def test_free_traced_graphs_imports_no_tensorflow():
+    code = ("import sys\nfrom tlteach.runtime import free_traced_graphs\n"
+            "assert free_traced_graphs() == 0 and 'tensorflow' not in sys.modules\n")
+    subprocess.run([sys.executable, "-c", code], check=True)

@@ -74,6 +74,55 @@ def return_freed_memory() -> bool:
     return True
 
 
+def _wraps_all_reduce(function, depth: int = 4) -> bool:
+    """True if ``function`` or a function in its closures (``depth`` levels) belongs to
+    ``tf.distribute``'s all-reduce."""
+    if "all_reduce" in getattr(function, "__qualname__", ""):
+        return True
+    if depth == 0:
+        return False
+    for cell in getattr(function, "__closure__", None) or ():
+        try:
+            inner = cell.cell_contents
+        except ValueError:  # an empty cell
+            continue
+        if callable(inner) and _wraps_all_reduce(inner, depth - 1):
+            return True
+    return False
+
+
+def free_traced_graphs() -> int:
+    """Let TensorFlow free the traced training steps of the Keras models you deleted.
+
+    Keras' optimizer sums the gradients with ``tf.distribute``'s all-reduce, even on one
+    device, and in a traced training step TensorFlow registers that all-reduce's own
+    gradient in a global registry that is never emptied. The registered function holds the
+    step's gradients, and through them its whole traced graph (tensorflow/tensorflow#97697):
+    every training step a kernel traced stays in memory after its model is deleted, about
+    100 MiB for EfficientNet-Lite0. This removes those registry entries (nothing
+    differentiates the all-reduce of an optimizer's update) and collects garbage; the steps
+    of models still in use keep working, and computed numbers do not change. Call it after
+    ``del model``. Returns how many entries it removed: 0 where TensorFlow is not imported
+    or keeps no such entries.
+    """
+    import gc
+
+    if "tensorflow" not in sys.modules:
+        return 0
+    try:
+        from tensorflow.python.framework import ops
+
+        registry = ops._gradient_registry._registry  # noqa: SLF001  (no public way)
+    except (ImportError, AttributeError):  # another TensorFlow: nothing known to remove
+        return 0
+    stale = [name for name, entry in registry.items()
+             if name.startswith("CustomGradient-") and _wraps_all_reduce(entry.get("type"))]
+    for name in stale:
+        del registry[name]
+    gc.collect()
+    return len(stale)
+
+
 def device() -> str:
     """The best available PyTorch device: ``"cuda"``, then ``"mps"``, else ``"cpu"``.
 
