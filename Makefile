@@ -38,11 +38,12 @@ lab: install
 # here, not in a class;
 # make robustness runs the full matrix of CPUs, threads and seeds, and the lesson tests too
 # slow for every run (marker "sweep"). The notebooks run longest first (scripts/notebook_times.py),
-# so that the two workers finish together.
+# so that the two workers finish together, and a notebook whose kernel peaks over Binder's
+# 1.5 GiB per kernel fails the run (--memory-budget, in MiB).
 test: install
 	$(ONE_THREAD) $(PY) -m pytest -n 2 --dist loadfile -m "not lesson and not sweep" tests/
 	$(ONE_THREAD) $(CPU_lessons) $(PY) -m pytest -n 2 --dist load -m lesson tests/
-	$(ONE_THREAD) $(PY) -m pytest --nbval-lax -n 2 --dist loadfile --no-loadscope-reorder -p scripts.notebook_times -p scripts.offline --offline notebooks/
+	$(ONE_THREAD) $(PY) -m pytest --nbval-lax -n 2 --dist loadfile --no-loadscope-reorder -p scripts.notebook_times --memory-budget 1536 -p scripts.offline --offline notebooks/
 
 install: $(STAMP)
 

@@ -227,8 +227,8 @@ def notebook_table() -> str:
     return (f"Measured by `make notebooks` ({record['machine']}), each notebook executed alone "
             "with an empty cache; peak memory is the kernel's peak resident memory, with "
             f"torch {torch.__version__} (PyPI's wheel; Binder installs the CPU-only wheel, "
-            "which needs less). `make test` reports each kernel's peak and names those over "
-            "1.5 GiB (`--memory-budget 1536` fails them).\n\n"
+            "which needs less). `make test` reports each kernel's peak and fails a notebook "
+            "over 1.5 GiB (`--memory-budget 1536`).\n\n"
             f"| notebook | wall time | peak memory |\n|---|---|---|\n{rows}\n\n"
             "For scale, the peak memory of a fresh Python process after its imports alone:\n\n"
             f"| process | peak memory |\n|---|---|\n{baselines}\n")

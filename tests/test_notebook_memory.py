@@ -89,3 +89,9 @@ def test_the_notebook_stage_collects_the_longest_notebooks_first_cells_in_order(
     for path in files:
         cells = [int(line.rsplit("Cell ", 1)[1]) for line in ids if line.startswith(path)]
         assert cells == sorted(cells)
+
+
+def test_make_test_fails_a_notebook_over_the_budget():
+    makefile = (ROOT / "Makefile").read_text()
+    nbval = next(line for line in makefile.splitlines() if "--nbval" in line)
+    assert f"--memory-budget {MEMORY_BUDGET_MIB}" in nbval, "make test only reports memory"
