@@ -98,12 +98,12 @@ def free_traced_graphs() -> int:
     device, and in a traced training step TensorFlow registers that all-reduce's own
     gradient in a global registry that is never emptied. The registered function holds the
     step's gradients, and through them its whole traced graph (tensorflow/tensorflow#97697):
-    every training step a kernel traced stays in memory after its model is deleted, about
-    100 MiB for EfficientNet-Lite0. This removes those registry entries (nothing
-    differentiates the all-reduce of an optimizer's update) and collects garbage; the steps
-    of models still in use keep working, and computed numbers do not change. Call it after
-    ``del model``. Returns how many entries it removed: 0 where TensorFlow is not imported
-    or keeps no such entries.
+    every training step a kernel traced stays in memory after its model is deleted (tens of
+    MiB for an EfficientNet-Lite0 fine-tuned in notebook 03). This removes those registry
+    entries (nothing differentiates the all-reduce of an optimizer's update) and collects
+    garbage; the steps of models still in use keep working, and computed numbers do not
+    change. Call it after ``del model``. Returns how many entries it removed: 0 where
+    TensorFlow is not imported or keeps no such entries.
     """
     import gc
 
