@@ -143,6 +143,46 @@ def test_torch_loader_batches_hold_what_the_per_image_transform_gives(shape, siz
     assert fast.dataset[5][0].shape == slow.dataset[5][0].shape  # indexing still works
 
 
+@pytest.mark.parametrize("shape", [(40, 28, 28), (40, 19, 23, 3)])
+@pytest.mark.parametrize("size", [None, 64])
+def test_loaders_and_features_see_the_same_pixels(shape, size):
+    # One image-to-tensor path: what a loader gives (fine-tuning) is bit for bit what
+    # to_tensor gives (extract_features), and each image resized with Pillow.
+    import torch
+
+    from tlteach.backbones import to_tensor
+
+    X = np.random.default_rng(1).integers(0, 256, shape, dtype=np.uint8)
+    batch, _ = next(iter(data.to_torch_loader(X, np.zeros(len(X), int), size=size,
+                                              batch_size=len(X))))
+    assert torch.equal(batch, to_tensor(X, size))
+    rgb = data.to_rgb(X if size is None else data.resize_images(X, size))
+    pixels = (batch * 255).round().to(torch.uint8).permute(0, 2, 3, 1)
+    assert torch.equal(pixels, torch.from_numpy(rgb))
+
+
+def test_loaders_give_the_same_pixels_on_every_cpu():
+    # torchvision's Resize on uint8 images takes another code path without AVX2 and rounds
+    # some pixels the other way; the loaders resize with Pillow, whose integers do not.
+    import hashlib
+    import os
+    import subprocess
+    import sys
+
+    script = ("import hashlib, numpy as np; from tlteach import data; "
+              "X = np.random.default_rng(2).integers(0, 256, (8, 28, 28, 3), dtype=np.uint8); "
+              "loader = data.to_torch_loader(X, np.zeros(8, int), size=64, batch_size=8); "
+              "x, _ = next(iter(loader)); "
+              "print(hashlib.sha256(x.numpy().tobytes()).hexdigest())")
+    digests = set()
+    for capability in ("default", "avx2"):
+        env = {**os.environ, "ATEN_CPU_CAPABILITY": capability}
+        done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True,
+                              text=True, check=True)
+        digests.add(done.stdout.strip())
+    assert len(digests) == 1 and len(next(iter(digests))) == len(hashlib.sha256().hexdigest())
+
+
 def test_tf_dataset_gives_rgb_floats_at_size():
     X, y, _ = data.load("mnist")
     ds = data.to_tf_dataset(X[:10], y[:10], size=32, batch_size=4)

@@ -30,6 +30,7 @@ from tlteach.checkpoints import (
     efficientnet_lite0_state_dict,
     imagenet_classes,
 )
+from tlteach.data.pipelines import to_tensor
 from tlteach.modes import eval_mode
 
 IMAGENET_MEAN, IMAGENET_STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
@@ -186,23 +187,6 @@ def load_backbone(name: str, input_shape: tuple[int, int, int] | None = None,
     if backbone.head is not None:
         backbone.head.eval()
     return backbone
-
-
-def to_tensor(X: np.ndarray, size: int | None = None) -> torch.Tensor:
-    """uint8 images ``(N, H, W)`` or ``(N, H, W, 3)`` -> float ``(N, 3, size, size)`` in [0, 1].
-
-    Resizing uses Pillow (as ``tlteach.keras`` does), so both frameworks see the same pixels.
-    """
-    from tlteach.data.transforms import resize_images
-
-    if X.dtype != np.uint8 or X.ndim not in (3, 4) or (X.ndim == 4 and X.shape[-1] != 3):
-        raise ValueError(f"Expected uint8 images (N, H, W) or (N, H, W, 3); got {X.dtype} "
-                         f"{X.shape}. Convert with tlteach.data.to_rgb / np.uint8 first.")
-    if size is not None and tuple(X.shape[1:3]) != (size, size):
-        X = resize_images(X, size)
-    x = torch.from_numpy(np.ascontiguousarray(X))
-    x = x[:, None].expand(-1, 3, -1, -1) if x.ndim == 3 else x.permute(0, 3, 1, 2)
-    return x.float().div(255)
 
 
 def _fingerprint(backbone: Backbone, X: np.ndarray, size: int) -> str:

@@ -11,7 +11,7 @@ from tlteach.data.folders import (
     load_image_folder,
     read_image,
 )
-from tlteach.data.pipelines import to_tf_dataset, to_torch_loader
+from tlteach.data.pipelines import to_tensor, to_tf_dataset, to_torch_loader
 from tlteach.data.sources import SOURCES, DataUnavailableError, describe, load
 from tlteach.data.splits import Split, few_shot, split
 from tlteach.data.transforms import resize_images, to_rgb
@@ -20,5 +20,5 @@ __all__ = [
     "SOURCES", "DataUnavailableError", "ImageFolderError", "Split", "describe",
     "export_image_folder", "few_shot", "load", "load_image_folder", "read_image", "resize_images",
     "split",
-    "to_rgb", "to_tf_dataset", "to_torch_loader",
+    "to_rgb", "to_tensor", "to_tf_dataset", "to_torch_loader",
 ]  # fmt: skip

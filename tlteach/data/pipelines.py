@@ -1,7 +1,9 @@
 """Arrays to framework input pipelines: a PyTorch ``DataLoader`` and a ``tf.data.Dataset``.
 
 Both take uint8 images ``(N, H, W)`` or ``(N, H, W, 3)`` and give 3-channel float images
-at ``size``; grayscale is repeated to RGB. Each follows its framework's convention:
+at ``size``; grayscale is repeated to RGB. PyTorch's images come from ``to_tensor``, the one
+path from arrays to tensors that features and loaders share. Each follows its framework's
+convention:
 
 - PyTorch: ``(B, 3, H, W)`` float32 in ``[0, 1]`` (as ``ToDtype(scale=True)`` gives);
 - Keras: ``(B, H, W, 3)`` float32 in ``[0, 255]`` (as ``image_dataset_from_directory`` gives).
@@ -11,52 +13,61 @@ Apply the backbone's own preprocessing on top (``backbone.preprocess``).
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 if TYPE_CHECKING:
     import tensorflow as tf
+    import torch
     import torch.utils.data
 
 
-def _tensor_steps(size: int | None, augment: bool) -> list:
-    """The steps on an image tensor ``(..., 3, H, W)``: resize, augment, to float in [0, 1]."""
-    import torch
-    from torchvision.transforms import v2
+def to_tensor(X: np.ndarray, size: int | None = None) -> torch.Tensor:
+    """uint8 images ``(N, H, W)``, ``(N, H, W, 1)`` or ``(N, H, W, 3)`` -> float
+    ``(N, 3, size, size)`` in [0, 1]; grayscale is repeated to RGB.
 
-    steps = [v2.Resize((size, size), antialias=True)] if size is not None else []
-    if augment:
-        steps += [v2.RandomHorizontalFlip(),
-                  v2.RandomAffine(degrees=10, translate=(0.1, 0.1), scale=(0.9, 1.1))]
-    return [*steps, v2.ToDtype(torch.float32, scale=True)]
+    The course's one image-to-tensor path: features (``extract_features``) and loaders
+    (``to_torch_loader``) both go through it, so they see the same pixels. Resizing uses
+    Pillow (``resize_images``, as ``tlteach.keras`` does), whose integer arithmetic gives the
+    same pixels on every CPU; torchvision's ``Resize`` rounds differently by instruction set.
+    """
+    import torch
+
+    from tlteach.data.transforms import resize_images
+
+    if X.dtype != np.uint8 or X.ndim not in (3, 4) or (X.ndim == 4 and X.shape[-1] not in (1, 3)):
+        raise ValueError(f"Expected uint8 images (N, H, W), (N, H, W, 1) or (N, H, W, 3); got "
+                         f"{X.dtype} {X.shape}. Convert with tlteach.data.to_rgb / np.uint8 first.")
+    X = X[..., 0] if X.ndim == 4 and X.shape[-1] == 1 else X
+    if size is not None and tuple(X.shape[1:3]) != (size, size):
+        X = resize_images(X, size)
+    x = torch.from_numpy(np.ascontiguousarray(X))
+    x = x[:, None].expand(-1, 3, -1, -1) if x.ndim == 3 else x.permute(0, 3, 1, 2)
+    return x.float().div(255)
 
 
 def torch_transform(size: int | None, augment: bool):
-    """The torchvision v2 transform: uint8 array -> float RGB tensor, optionally augmented."""
+    """The per-image transform: a uint8 image -> float RGB tensor ``(3, size, size)``
+    (``to_tensor``), then, with ``augment``, torchvision v2's random flip and affine."""
     from torchvision.transforms import v2
 
-    to_rgb = v2.Lambda(lambda t: t.expand(3, -1, -1) if t.shape[0] == 1 else t)
-    return v2.Compose([v2.ToImage(), to_rgb, *_tensor_steps(size, augment)])
+    augmentation = v2.Compose([
+        v2.RandomHorizontalFlip(),
+        v2.RandomAffine(degrees=10, translate=(0.1, 0.1), scale=(0.9, 1.1)),
+    ]) if augment else None
+
+    def transform(image: np.ndarray) -> torch.Tensor:
+        x = to_tensor(image[None], size)[0]
+        return x if augmentation is None else augmentation(x)
+
+    return transform
 
 
 def torch_batch_transform(size: int | None):
-    """``torch_transform(size, augment=False)`` for a whole batch: uint8 ``(B, H, W)``,
-    ``(B, H, W, 1)`` or ``(B, H, W, 3)`` -> float ``(B, 3, size, size)``, the same values in
-    one call."""
-    import torch
-    from torchvision.transforms import v2
-
-    finish = v2.Compose(_tensor_steps(size, augment=False))
-
-    def transform(X: np.ndarray) -> torch.Tensor:
-        batch = torch.from_numpy(np.ascontiguousarray(X))
-        batch = batch[:, None] if batch.ndim == 3 else batch.permute(0, 3, 1, 2)
-        if batch.shape[1] == 1:  # grayscale: repeated to 3 channels
-            batch = batch.expand(-1, 3, -1, -1)
-        return finish(batch)
-
-    return transform
+    """``torch_transform(size, augment=False)`` for a whole batch, in one call."""
+    return functools.partial(to_tensor, size=size)
 
 
 class ArrayDataset:
