@@ -161,6 +161,15 @@ def test_loaders_and_features_see_the_same_pixels(shape, size):
     assert torch.equal(pixels, torch.from_numpy(rgb))
 
 
+@pytest.mark.parametrize("images", [np.zeros((4, 8, 8), np.float32),
+                                    np.zeros((4, 8, 8, 4), np.uint8), np.zeros((8, 8), np.uint8)])
+def test_loader_and_to_tensor_say_what_images_they_take(images):
+    with pytest.raises(ValueError, match=r"Expected uint8 images .*to_rgb"):
+        data.to_torch_loader(images, np.zeros(len(images), int))
+    with pytest.raises(ValueError, match=r"Expected uint8 images .*to_rgb"):
+        data.to_tensor(images)
+
+
 def test_loaders_give_the_same_pixels_on_every_cpu():
     # torchvision's Resize on uint8 images takes another code path without AVX2 and rounds
     # some pixels the other way; the loaders resize with Pillow, whose integers do not.

@@ -24,6 +24,14 @@ if TYPE_CHECKING:
     import torch.utils.data
 
 
+def check_images(X: np.ndarray) -> None:
+    """Raise a ``ValueError`` that says what to do unless ``X`` holds uint8 images
+    ``(N, H, W)``, ``(N, H, W, 1)`` or ``(N, H, W, 3)``."""
+    if X.dtype != np.uint8 or X.ndim not in (3, 4) or (X.ndim == 4 and X.shape[-1] not in (1, 3)):
+        raise ValueError(f"Expected uint8 images (N, H, W), (N, H, W, 1) or (N, H, W, 3); got "
+                         f"{X.dtype} {X.shape}. Convert with tlteach.data.to_rgb / np.uint8 first.")
+
+
 def to_tensor(X: np.ndarray, size: int | None = None) -> torch.Tensor:
     """uint8 images ``(N, H, W)``, ``(N, H, W, 1)`` or ``(N, H, W, 3)`` -> float
     ``(N, 3, size, size)`` in [0, 1]; grayscale is repeated to RGB.
@@ -37,9 +45,7 @@ def to_tensor(X: np.ndarray, size: int | None = None) -> torch.Tensor:
 
     from tlteach.data.transforms import resize_images
 
-    if X.dtype != np.uint8 or X.ndim not in (3, 4) or (X.ndim == 4 and X.shape[-1] not in (1, 3)):
-        raise ValueError(f"Expected uint8 images (N, H, W), (N, H, W, 1) or (N, H, W, 3); got "
-                         f"{X.dtype} {X.shape}. Convert with tlteach.data.to_rgb / np.uint8 first.")
+    check_images(X)
     X = X[..., 0] if X.ndim == 4 and X.shape[-1] == 1 else X
     if size is not None and tuple(X.shape[1:3]) != (size, size):
         X = resize_images(X, size)
@@ -103,6 +109,7 @@ def to_torch_loader(X: np.ndarray, y: np.ndarray, size: int | None = None, batch
     """A ``DataLoader`` of ``(images (B, 3, size, size) in [0, 1], labels (B,))``."""
     import torch
 
+    check_images(X)
     dataset = ArrayDataset(X, y, torch_transform(size, augment),
                            None if augment else torch_batch_transform(size))
     generator = torch.Generator().manual_seed(seed)
