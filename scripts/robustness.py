@@ -121,12 +121,14 @@ def run_one(source: str, backend: str, threads: int, seed: int) -> dict:
 
 
 def commit() -> str:
-    """The checked-out commit, with "+changes" when the working tree differs from it: the
-    code a sweep measures, read once when it starts."""
+    """The checked-out commit, with "+changes" when the working tree differs from it (the
+    sweep's own raw file and report aside): the code a sweep measures, read once when it
+    starts."""
     head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
                           capture_output=True, text=True).stdout.strip() or "unknown"
-    dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT,
-                           capture_output=True, text=True).stdout.strip()
+    outputs = [f":(exclude){path.relative_to(ROOT)}" for path in (RAW, REPORT)]
+    dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", ".",
+                            *outputs], cwd=ROOT, capture_output=True, text=True).stdout.strip()
     return head + ("+changes" if dirty else "")
 
 

@@ -39,3 +39,28 @@ def test_every_notebook_sets_the_seed_the_robustness_runs_replace():
         if source.endswith(".ipynb"):
             nb = nbformat.read(robustness.ROOT / source, as_version=4)
             assert any("SEED = 0" in c.source for c in nb.cells if c.cell_type == "code"), source
+
+
+def test_a_sweeps_own_output_does_not_mark_the_code_as_changed(tmp_path, monkeypatch):
+    import subprocess
+
+    def git(*args: str) -> None:
+        subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", *args],
+                       cwd=tmp_path, check=True, capture_output=True)
+
+    (tmp_path / "benchmarks").mkdir()
+    raw, report, code = (tmp_path / "benchmarks" / "robustness.jsonl",
+                         tmp_path / "benchmarks" / "robustness.md", tmp_path / "code.py")
+    for path in (raw, report, code):
+        path.write_text("")
+    git("init", "-q")
+    git("add", ".")
+    git("commit", "-q", "-m", "start")
+    monkeypatch.setattr(robustness, "ROOT", tmp_path)
+    monkeypatch.setattr(robustness, "RAW", raw)
+    monkeypatch.setattr(robustness, "REPORT", report)
+    raw.write_text("{}\n")
+    report.write_text("| report |\n")
+    assert not robustness.commit().endswith("+changes")
+    code.write_text("x = 1\n")
+    assert robustness.commit().endswith("+changes")
