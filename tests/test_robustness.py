@@ -45,7 +45,8 @@ def test_a_sweeps_own_output_does_not_mark_the_code_as_changed(tmp_path, monkeyp
     import subprocess
 
     def git(*args: str) -> None:
-        subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", *args],
+        subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", "-c",
+                        "commit.gpgsign=false", *args],
                        cwd=tmp_path, check=True, capture_output=True)
 
     (tmp_path / "benchmarks").mkdir()
