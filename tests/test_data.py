@@ -192,6 +192,21 @@ def test_loaders_give_the_same_pixels_on_every_cpu():
     assert len(digests) == 1 and len(next(iter(digests))) == len(hashlib.sha256().hexdigest())
 
 
+@pytest.mark.parametrize("shape", [(40, 28, 28), (40, 28, 28, 1), (40, 19, 23, 3)])
+@pytest.mark.parametrize("size", [None, 64])
+def test_tf_dataset_holds_the_pixels_of_the_torch_loader(shape, size):
+    # Both frameworks' pipelines resize with Pillow: the same pixels, in their own layout
+    # and scale (Keras 0-255 channels last, PyTorch 0-1 channels first).
+    X = np.random.default_rng(3).integers(0, 256, shape, dtype=np.uint8)
+    y = np.zeros(len(X), int)
+    keras_batch, _ = next(iter(data.to_tf_dataset(X, y, size=size, batch_size=len(X))))
+    torch_batch, _ = next(iter(data.to_torch_loader(X, y, size=size, batch_size=len(X))))
+    pixels = data.to_rgb(X.reshape(X.shape[:3]) if X.shape[-1] == 1 else X)
+    pixels = pixels if size is None else data.resize_images(pixels, size)
+    assert np.array_equal(keras_batch.numpy(), pixels.astype(np.float32))
+    assert np.array_equal((torch_batch.permute(0, 2, 3, 1).numpy() * 255).round(), pixels)
+
+
 def test_tf_dataset_gives_rgb_floats_at_size():
     X, y, _ = data.load("mnist")
     ds = data.to_tf_dataset(X[:10], y[:10], size=32, batch_size=4)

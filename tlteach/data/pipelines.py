@@ -119,24 +119,33 @@ def to_torch_loader(X: np.ndarray, y: np.ndarray, size: int | None = None, batch
 
 def to_tf_dataset(X: np.ndarray, y: np.ndarray, size: int | None = None, batch_size: int = 32,
                   shuffle: bool = False, augment: bool = False, seed: int = 0) -> tf.data.Dataset:
-    """A ``tf.data.Dataset`` of ``(images (B, size, size, 3) in [0, 255], labels (B,))``."""
+    """A ``tf.data.Dataset`` of ``(images (B, size, size, 3) in [0, 255], labels (B,))``.
+
+    Each batch is resized with Pillow (``resize_images``), as ``tlteach.keras``'
+    ``extract_features`` and the PyTorch loaders do: the same pixels in both frameworks.
+    """
     import tensorflow as tf
 
+    from tlteach.data.transforms import resize_images, to_rgb
+
+    check_images(X)
     if len(X) != len(y):
         raise ValueError(f"X has {len(X)} images but y has {len(y)} labels.")
-    X = X[..., None] if X.ndim == 3 else X
+    X = X[..., 0] if X.ndim == 4 and X.shape[-1] == 1 else X
+    h, w = (size, size) if size is not None else X.shape[1:3]
 
-    def to_float(image, label):
-        image = tf.cast(image, tf.float32)
-        if image.shape[-1] == 1:
-            image = tf.image.grayscale_to_rgb(image)
-        if size is not None:
-            image = tf.image.resize(image, (size, size), antialias=True)
+    def pixels(batch: np.ndarray) -> np.ndarray:
+        return to_rgb(batch if size is None else resize_images(batch, size))
+
+    def to_float(images, labels):
+        images = tf.numpy_function(pixels, [images], tf.uint8, stateful=False)
+        images.set_shape((None, h, w, 3))
+        images = tf.cast(images, tf.float32)
         if augment:
-            image = tf.image.random_flip_left_right(image, seed=seed)
-        return image, label
+            images = tf.image.random_flip_left_right(images, seed=seed)
+        return images, labels
 
     ds = tf.data.Dataset.from_tensor_slices((X, np.asarray(y, dtype=np.int64)))
     if shuffle:
         ds = ds.shuffle(len(X), seed=seed, reshuffle_each_iteration=True)
-    return ds.map(to_float).batch(batch_size).prefetch(tf.data.AUTOTUNE)
+    return ds.batch(batch_size).map(to_float).prefetch(tf.data.AUTOTUNE)
