@@ -168,6 +168,18 @@ def test_loader_and_to_tensor_say_what_images_they_take(images):
         data.to_torch_loader(images, np.zeros(len(images), int))
     with pytest.raises(ValueError, match=r"Expected uint8 images .*to_rgb"):
         data.to_tensor(images)
+    with pytest.raises(ValueError, match=r"Expected uint8 images .*to_rgb"):
+        data.to_tf_dataset(images, np.zeros(len(images), int))
+
+
+@pytest.mark.parametrize("channels", [3, 4])
+def test_one_image_without_a_batch_axis_is_not_read_as_gray_images(channels):
+    image = np.zeros((32, 24, channels), np.uint8)
+    for make in (data.to_tensor, lambda X: data.to_torch_loader(X, np.zeros(len(X), int)),
+                 lambda X: data.to_tf_dataset(X, np.zeros(len(X), int))):
+        with pytest.raises(ValueError, match=r"looks like one image .*X\[None\]"):
+            make(image)
+    assert data.to_tensor(image[None, ..., :3]).shape == (1, 3, 32, 24)
 
 
 def test_loaders_give_the_same_pixels_on_every_cpu():

@@ -8,6 +8,7 @@ import torch
 from skimage import data as skdata
 
 from tlteach.backbones import WeightsUnavailableError, to_tensor
+from tlteach.backbones import extract_features as extract_torch_features
 from tlteach.backbones import load_backbone as load_torch_backbone
 from tlteach.data.transforms import center_crop_batch
 
@@ -73,6 +74,20 @@ def test_keras_feature_maps_and_features(tk):
     assert tk.extract_features(maps, X).shape == (5, 2, 2, 1280)
     with pytest.raises(ValueError, match=r"input_shape=\(96, 96, 3\)"):
         tk.extract_features(vectors, X, size=96)
+
+
+def test_both_frameworks_take_the_same_images_for_features(tk):
+    X = np.random.default_rng(1).integers(0, 255, (3, 28, 28), dtype=np.uint8)
+    keras_backbone = tk.load_backbone("efficientnet_lite0", input_shape=(64, 64, 3))
+    torch_backbone = load_torch_backbone("efficientnet_lite0")
+    for extract, backbone in ((tk.extract_features, keras_backbone),
+                              (extract_torch_features, torch_backbone)):
+        # One channel axis or none: the same gray images, the same features.
+        assert np.array_equal(extract(backbone, X[..., None], size=64, cache=False),
+                              extract(backbone, X, size=64, cache=False))
+        for bad in (X.astype(np.float32), np.zeros((28, 28, 3), np.uint8)):
+            with pytest.raises(ValueError, match=r"Expected uint8 images|looks like one image"):
+                extract(backbone, bad, size=64, cache=False)
 
 
 def test_keras_applications_offline_say_what_to_do(tk, no_network, tmp_path, monkeypatch):

@@ -30,7 +30,7 @@ from tlteach.checkpoints import (
     efficientnet_lite0_state_dict,
     imagenet_classes,
 )
-from tlteach.data.pipelines import to_tensor
+from tlteach.data.pipelines import check_images, to_tensor
 from tlteach.modes import eval_mode
 
 IMAGENET_MEAN, IMAGENET_STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
@@ -223,6 +223,7 @@ def extract_features(backbone: Backbone, X: np.ndarray, size: int | None = None,
     """
     from tlteach.cache import atomic_write, cache_dir
 
+    check_images(X)
     size = size or backbone.input_size
     path = cache_dir("features") / f"{backbone.name}-{_fingerprint(backbone, X, size)}.npy"
     if cache and path.exists():

@@ -1,9 +1,9 @@
 """Arrays to framework input pipelines: a PyTorch ``DataLoader`` and a ``tf.data.Dataset``.
 
 Both take uint8 images ``(N, H, W)`` or ``(N, H, W, 3)`` and give 3-channel float images
-at ``size``; grayscale is repeated to RGB. PyTorch's images come from ``to_tensor``, the one
-path from arrays to tensors that features and loaders share. Each follows its framework's
-convention:
+at ``size``; grayscale is repeated to RGB. Both resize with Pillow (``resize_images``), as
+feature extraction does, so features and loaders in both frameworks see the same pixels;
+PyTorch's images come from ``to_tensor``. Each follows its framework's convention:
 
 - PyTorch: ``(B, 3, H, W)`` float32 in ``[0, 1]`` (as ``ToDtype(scale=True)`` gives);
 - Keras: ``(B, H, W, 3)`` float32 in ``[0, 255]`` (as ``image_dataset_from_directory`` gives).
@@ -30,6 +30,9 @@ def check_images(X: np.ndarray) -> None:
     if X.dtype != np.uint8 or X.ndim not in (3, 4) or (X.ndim == 4 and X.shape[-1] not in (1, 3)):
         raise ValueError(f"Expected uint8 images (N, H, W), (N, H, W, 1) or (N, H, W, 3); got "
                          f"{X.dtype} {X.shape}. Convert with tlteach.data.to_rgb / np.uint8 first.")
+    if X.ndim == 3 and X.shape[-1] in (3, 4) and X.shape[1] > 4:
+        raise ValueError(f"Got {X.shape}: that looks like one image (H, W, {X.shape[-1]}), not "
+                         f"{X.shape[0]} grayscale images {X.shape[1:]}. Pass a batch: X[None].")
 
 
 def to_tensor(X: np.ndarray, size: int | None = None) -> torch.Tensor:

@@ -23,12 +23,15 @@ def center_crop_resize(image: np.ndarray, size: int) -> np.ndarray:
 
 
 def to_rgb(X: np.ndarray) -> np.ndarray:
-    """Grayscale ``(N, H, W)`` to RGB ``(N, H, W, 3)``; RGB passes through."""
+    """Grayscale ``(N, H, W)`` or ``(N, H, W, 1)`` to RGB ``(N, H, W, 3)``; RGB passes through."""
     if X.ndim == 3:
         return np.repeat(X[..., None], 3, axis=-1)
+    if X.ndim == 4 and X.shape[-1] == 1:
+        return np.repeat(X, 3, axis=-1)
     if X.ndim == 4 and X.shape[-1] == 3:
         return X
-    raise ValueError(f"Expected images (N, H, W) or (N, H, W, 3), got shape {X.shape}.")
+    raise ValueError(f"Expected images (N, H, W), (N, H, W, 1) or (N, H, W, 3), "
+                     f"got shape {X.shape}.")
 
 
 def center_crop_batch(images, size: int) -> np.ndarray:

@@ -191,7 +191,9 @@ def extract_features(backbone: Backbone, X: np.ndarray, size: int | None = None,
     the size, so a changed model or dataset is never served stale features.
     """
     from tlteach.cache import atomic_write, cache_dir
+    from tlteach.data.pipelines import check_images
 
+    check_images(X)
     built_for = backbone.body.input_shape[1]
     if size is not None and size != built_for:
         raise ValueError(f"size={size}, but this Keras backbone takes {built_for}x{built_for} "
