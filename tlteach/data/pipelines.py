@@ -1,9 +1,10 @@
 """Arrays to framework input pipelines: a PyTorch ``DataLoader`` and a ``tf.data.Dataset``.
 
-Both take uint8 images ``(N, H, W)`` or ``(N, H, W, 3)`` and give 3-channel float images
-at ``size``; grayscale is repeated to RGB. Both resize with Pillow (``resize_images``), as
-feature extraction does, so features and loaders in both frameworks see the same pixels;
-PyTorch's images come from ``to_tensor``. Each follows its framework's convention:
+Both take uint8 images ``(N, H, W)``, ``(N, H, W, 1)`` or ``(N, H, W, 3)`` and give
+3-channel float images at ``size``; grayscale is repeated to RGB. Both resize with Pillow
+(``resize_images``), as feature extraction does, so features and loaders in both frameworks
+see the same pixels; PyTorch's images come from ``to_tensor``. Each follows its framework's
+convention:
 
 - PyTorch: ``(B, 3, H, W)`` float32 in ``[0, 1]`` (as ``ToDtype(scale=True)`` gives);
 - Keras: ``(B, H, W, 3)`` float32 in ``[0, 255]`` (as ``image_dataset_from_directory`` gives).
