@@ -213,7 +213,7 @@ def test_tf_dataset_holds_the_pixels_of_the_torch_loader(shape, size):
     y = np.zeros(len(X), int)
     keras_batch, _ = next(iter(data.to_tf_dataset(X, y, size=size, batch_size=len(X))))
     torch_batch, _ = next(iter(data.to_torch_loader(X, y, size=size, batch_size=len(X))))
-    pixels = data.to_rgb(X.reshape(X.shape[:3]) if X.shape[-1] == 1 else X)
+    pixels = data.to_rgb(X)
     pixels = pixels if size is None else data.resize_images(pixels, size)
     assert np.array_equal(keras_batch.numpy(), pixels.astype(np.float32))
     assert np.array_equal((torch_batch.permute(0, 2, 3, 1).numpy() * 255).round(), pixels)

@@ -47,10 +47,10 @@ def to_tensor(X: np.ndarray, size: int | None = None) -> torch.Tensor:
     """
     import torch
 
-    from tlteach.data.transforms import resize_images
+    from tlteach.data.transforms import drop_channel_axis, resize_images
 
     check_images(X)
-    X = X[..., 0] if X.ndim == 4 and X.shape[-1] == 1 else X
+    X = drop_channel_axis(X)
     if size is not None and tuple(X.shape[1:3]) != (size, size):
         X = resize_images(X, size)
     x = torch.from_numpy(np.ascontiguousarray(X))
@@ -130,12 +130,12 @@ def to_tf_dataset(X: np.ndarray, y: np.ndarray, size: int | None = None, batch_s
     """
     import tensorflow as tf
 
-    from tlteach.data.transforms import resize_images, to_rgb
+    from tlteach.data.transforms import drop_channel_axis, resize_images, to_rgb
 
     check_images(X)
     if len(X) != len(y):
         raise ValueError(f"X has {len(X)} images but y has {len(y)} labels.")
-    X = X[..., 0] if X.ndim == 4 and X.shape[-1] == 1 else X
+    X = drop_channel_axis(X)
     h, w = (size, size) if size is not None else X.shape[1:3]
 
     def pixels(batch: np.ndarray) -> np.ndarray:

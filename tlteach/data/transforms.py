@@ -22,12 +22,16 @@ def center_crop_resize(image: np.ndarray, size: int) -> np.ndarray:
     return resize_images(square[None], size)[0]
 
 
+def drop_channel_axis(X: np.ndarray) -> np.ndarray:
+    """Grayscale ``(N, H, W, 1)`` as ``(N, H, W)``; other images as they are."""
+    return X[..., 0] if X.ndim == 4 and X.shape[-1] == 1 else X
+
+
 def to_rgb(X: np.ndarray) -> np.ndarray:
     """Grayscale ``(N, H, W)`` or ``(N, H, W, 1)`` to RGB ``(N, H, W, 3)``; RGB passes through."""
+    X = drop_channel_axis(X)
     if X.ndim == 3:
         return np.repeat(X[..., None], 3, axis=-1)
-    if X.ndim == 4 and X.shape[-1] == 1:
-        return np.repeat(X, 3, axis=-1)
     if X.ndim == 4 and X.shape[-1] == 3:
         return X
     raise ValueError(f"Expected images (N, H, W), (N, H, W, 1) or (N, H, W, 3), "
