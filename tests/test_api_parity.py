@@ -23,6 +23,9 @@ DEFAULTS_DIFFER = {
 TORCH_ONLY = {
     "bn_eval_if_frozen": "PyTorch's train/eval modes; a frozen Keras BatchNorm is always in "
                          "inference mode",
+    "efficientnet_lite0": "torchvision's builder, efficientnet_b0(weights=...), for the PyTorch "
+                          "tutorial's code; Keras' twin follows keras.applications: "
+                          "EfficientNetLite0",
     "fine_tune": "discriminative learning rates: Keras optimizers take one rate for all weights",
     "param_groups": "optimizer parameter groups are PyTorch's API",
     "spread_lrs": "the rates for param_groups",
@@ -31,7 +34,7 @@ TORCH_ONLY = {
 }
 KERAS_ONLY = {
     "EfficientNetLite0": "keras.applications' signature, for the TensorFlow tutorial's code; "
-                         "PyTorch's recipe uses load_backbone's body and head",
+                         "PyTorch's twin follows torchvision: efficientnet_lite0",
     "preprocess": "Keras models take 0-255 pixels scaled by a function; a PyTorch backbone "
                   "carries its own preprocess module",
 }

@@ -8,6 +8,8 @@ from skimage import data as skdata
 from tlteach import data
 from tlteach.backbones import (
     COURSE_CNNS,
+    IMAGENET_MEAN,
+    IMAGENET_STD,
     WeightsUnavailableError,
     extract_features,
     imagenet_classes,
@@ -164,3 +166,132 @@ def test_frozen_features_beat_raw_pixels_on_500_silhouettes(lite0):
     pixels = probe(X_train.reshape(500, -1) / 255, X_test.reshape(600, -1) / 255, c=0.01)
     features = probe(extract_features(lite0, X_train), extract_features(lite0, X_test), c=0.1)
     assert features - pixels >= 0.15, (features, pixels)
+
+
+def tutorial_train_model(model, dataloaders, criterion, optimizer, scheduler, num_epochs):
+    """The PyTorch transfer-learning tutorial's ``train_model``, without its prints: train and
+    validate each epoch, keep the weights of the best validation accuracy."""
+    import copy
+
+    best_model_wts, best_acc = copy.deepcopy(model.state_dict()), 0.0
+    for _ in range(num_epochs):
+        for phase in ["train", "val"]:
+            model.train() if phase == "train" else model.eval()
+            running_corrects = 0
+            for inputs, labels in dataloaders[phase]:
+                optimizer.zero_grad()
+                with torch.set_grad_enabled(phase == "train"):
+                    outputs = model(inputs)
+                    _, preds = torch.max(outputs, 1)
+                    loss = criterion(outputs, labels)
+                    if phase == "train":
+                        loss.backward()
+                        optimizer.step()
+                running_corrects += torch.sum(preds == labels.data)
+            if phase == "train":
+                scheduler.step()
+            epoch_acc = running_corrects.double() / len(dataloaders[phase].dataset)
+            if phase == "val" and epoch_acc > best_acc:
+                best_acc, best_model_wts = epoch_acc, copy.deepcopy(model.state_dict())
+    model.load_state_dict(best_model_wts)
+    return model, float(best_acc)
+
+
+@pytest.mark.slow
+def test_the_pytorch_tutorials_recipes_run_on_the_offline_efficientnet(tmp_path, no_network):
+    # The PyTorch transfer-learning tutorial (fine-tuning, then the ConvNet as a fixed feature
+    # extractor) on cats and dogs exported as its train/val folders. Changed: the model line
+    # (models.resnet18(weights='IMAGENET1K_V1')), `fc` -> `classifier[1]` (where torchvision's
+    # EfficientNets keep their final layer), and, for a test's time, 96-pixel crops (the
+    # course's size for this network on a CPU), fewer images and epochs, no worker processes.
+    import os
+
+    from torch import nn, optim
+    from torch.optim import lr_scheduler
+    from torchvision import datasets, transforms
+
+    from tlteach.torch import efficientnet_lite0
+
+    X, y, names = data.load("cats_vs_dogs")
+    for phase, part in (("train", slice(0, 100)), ("val", slice(100, 150))):
+        keep = np.concatenate([np.flatnonzero(y == c)[part] for c in (0, 1)])
+        data.export_image_folder(X[keep], y[keep], names, tmp_path / "pets" / phase)
+    torch.manual_seed(0)
+    data_transforms = {
+        "train": transforms.Compose([
+            transforms.RandomResizedCrop(96),
+            transforms.RandomHorizontalFlip(),
+            transforms.ToTensor(),
+            transforms.Normalize([0.485, 0.456, 0.406], [0.229, 0.224, 0.225]),
+        ]),
+        "val": transforms.Compose([
+            transforms.Resize(110),
+            transforms.CenterCrop(96),
+            transforms.ToTensor(),
+            transforms.Normalize([0.485, 0.456, 0.406], [0.229, 0.224, 0.225]),
+        ]),
+    }  # fmt: skip
+    data_dir = tmp_path / "pets"
+    image_datasets = {x: datasets.ImageFolder(os.path.join(data_dir, x), data_transforms[x])
+                      for x in ["train", "val"]}
+    dataloaders = {x: torch.utils.data.DataLoader(image_datasets[x], batch_size=4,
+                                                  shuffle=True, num_workers=0)
+                   for x in ["train", "val"]}
+    assert image_datasets["train"].classes == ["cat", "dog"]
+    criterion = nn.CrossEntropyLoss()
+
+    model_ft = efficientnet_lite0(weights="DEFAULT")
+    num_ftrs = model_ft.classifier[1].in_features
+    model_ft.classifier[1] = nn.Linear(num_ftrs, 2)
+    optimizer_ft = optim.SGD(model_ft.parameters(), lr=0.001, momentum=0.9)
+    exp_lr_scheduler = lr_scheduler.StepLR(optimizer_ft, step_size=7, gamma=0.1)
+    stem_before = model_ft.features[0][0].weight.detach().clone()
+    model_ft, acc_ft = tutorial_train_model(model_ft, dataloaders, criterion, optimizer_ft,
+                                            exp_lr_scheduler, num_epochs=5)
+    assert not torch.equal(model_ft.features[0][0].weight, stem_before)  # all layers trained
+
+    model_conv = efficientnet_lite0(weights="DEFAULT")
+    for param in model_conv.parameters():
+        param.requires_grad = False
+    num_ftrs = model_conv.classifier[1].in_features
+    model_conv.classifier[1] = nn.Linear(num_ftrs, 2)
+    optimizer_conv = optim.SGD(model_conv.classifier[1].parameters(), lr=0.001, momentum=0.9)
+    exp_lr_scheduler = lr_scheduler.StepLR(optimizer_conv, step_size=7, gamma=0.1)
+    stem_before = model_conv.features[0][0].weight.detach().clone()
+    model_conv, acc_conv = tutorial_train_model(model_conv, dataloaders, criterion,
+                                                optimizer_conv, exp_lr_scheduler, num_epochs=5)
+    assert torch.equal(model_conv.features[0][0].weight, stem_before)  # only the new layer
+    assert acc_ft >= 0.7 and acc_conv >= 0.7, (acc_ft, acc_conv)  # 0.5 is chance
+
+
+def test_torchvision_style_efficientnet_is_the_course_network_and_refuses_what_it_cannot_load(
+        lite0, no_network, tmp_path):
+    import torchvision.models as tvm
+    from torch import nn
+    from torchvision.transforms import v2
+
+    from tlteach.data.transforms import center_crop_batch
+    from tlteach.torch import efficientnet_lite0
+
+    model = efficientnet_lite0(weights="IMAGENET1K_V1")
+    assert model.training  # as torchvision returns its models
+    reference = tvm.efficientnet_b0(weights=None)  # the layout a torchvision user knows
+    assert [type(m) for m in model.classifier] == [type(m) for m in reference.classifier]
+    assert type(model.avgpool) is type(reference.avgpool)
+    # torchvision's normalization in, the same logits as load_backbone's body and head out
+    x = torch.from_numpy(center_crop_batch([skdata.chelsea()], 224)).permute(0, 3, 1, 2) / 255
+    with torch.no_grad():
+        logits = model.eval()(v2.Normalize(IMAGENET_MEAN, IMAGENET_STD)(x))
+        expected = lite0.head(lite0.body(lite0.preprocess(x)))
+    assert torch.allclose(logits, expected, atol=1e-4)
+    assert lite0.classes[int(logits.argmax())] in CAT_CLASSES
+    # a fine-tuned model saves and loads as any PyTorch model, safely
+    model.classifier[1] = nn.Linear(model.classifier[1].in_features, 2)
+    torch.save(model.state_dict(), tmp_path / "pets.pt")
+    again = efficientnet_lite0(num_classes=2)
+    again.load_state_dict(torch.load(tmp_path / "pets.pt", weights_only=True))
+    assert torch.equal(again.classifier[1].weight, model.classifier[1].weight)
+    with pytest.raises(ValueError, match="weights must be 'DEFAULT', 'IMAGENET1K_V1' or None"):
+        efficientnet_lite0(weights=tvm.EfficientNet_B0_Weights.DEFAULT)
+    with pytest.raises(ValueError, match=r"num_classes must be 1000.*classifier\[1\] ="):
+        efficientnet_lite0(weights="DEFAULT", num_classes=2)

@@ -1,6 +1,7 @@
 """The PyTorch side of the course, with the same names as ``tlteach.keras``."""
 
 from tlteach.backbones import Backbone, extract_features, load_backbone, predict_imagenet
+from tlteach.torch.efficientnet_lite import efficientnet_lite0
 from tlteach.torch.freezing import (
     bn_eval_if_frozen,
     freeze,
@@ -21,8 +22,8 @@ from tlteach.torch.train import (
 )
 
 __all__ = [
-    "Backbone", "bn_eval_if_frozen", "evaluate", "extract_features", "fine_tune", "fit",
-    "freeze", "freeze_to", "load_backbone", "param_groups", "predict_imagenet", "predict_proba",
-    "spread_lrs",
-    "tensor_loader", "train_epoch", "trainable_parameters", "unfreeze", "units",
+    "Backbone", "bn_eval_if_frozen", "efficientnet_lite0", "evaluate", "extract_features",
+    "fine_tune", "fit", "freeze", "freeze_to", "load_backbone", "param_groups",
+    "predict_imagenet", "predict_proba", "spread_lrs", "tensor_loader", "train_epoch",
+    "trainable_parameters", "unfreeze", "units",
 ]  # fmt: skip
