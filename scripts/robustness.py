@@ -56,7 +56,8 @@ SEEDS = tuple(range(11, 19))  # no notebook or test uses these by default
 # checks with tlteach.claims.
 TESTS = ("tests/test_reproducibility.py",
          "tests/test_da_lessons.py",
-         "tests/test_lessons.py")
+         "tests/test_lessons.py",
+         "tests/test_backbones.py")
 
 
 def design() -> list[tuple[str, int, int]]:
