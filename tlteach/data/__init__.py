@@ -6,19 +6,21 @@
 """
 
 from tlteach.data.folders import (
+    ImageFolder,
     ImageFolderError,
     export_image_folder,
     load_image_folder,
-    read_image,
+    split_folder,
 )
+from tlteach.data.images import HeifUnsupportedError, open_image, read_image
 from tlteach.data.pipelines import to_tensor, to_tf_dataset, to_torch_loader
 from tlteach.data.sources import SOURCES, DataUnavailableError, describe, load
 from tlteach.data.splits import Split, few_shot, split
 from tlteach.data.transforms import resize_images, to_rgb
 
 __all__ = [
-    "SOURCES", "DataUnavailableError", "ImageFolderError", "Split", "describe",
-    "export_image_folder", "few_shot", "load", "load_image_folder", "read_image", "resize_images",
-    "split",
+    "SOURCES", "DataUnavailableError", "HeifUnsupportedError", "ImageFolder", "ImageFolderError",
+    "Split", "describe", "export_image_folder", "few_shot", "load", "load_image_folder",
+    "open_image", "read_image", "resize_images", "split", "split_folder",
     "to_rgb", "to_tensor", "to_tf_dataset", "to_torch_loader",
 ]  # fmt: skip
