@@ -17,7 +17,7 @@ def test_every_topic_has_three_to_five_well_formed_questions():
                              "multi_task_and_self_supervised", "negative_transfer",
                              "reinforcement_learning", "start_here", "text",
                              "what_transfers", "which_layers_transfer",
-                             "your_own_images"]
+                             "your_own_images", "your_own_images_keras"]
     for topic in quiz.topics():
         items = quiz.questions(topic)
         assert 3 <= len(items) <= 5
