@@ -2,62 +2,42 @@
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
-STAMP  := $(VENV)/.installed
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
-# JupyterLab refuses to run as root (containers, CI) unless told it may.
-ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 
 .PHONY: lab test install compat browser-test notebooks lint bench robustness student slides screenshots clean
-
-# Tests run two processes side by side (pytest -n 2): one math thread each keeps PyTorch and
-# TensorFlow from oversubscribing the cores (on 2 cores the notebooks took over 19 minutes
-# with their default threads, 7 minutes with one each).
-ONE_THREAD := OMP_NUM_THREADS=1 TF_NUM_INTRAOP_THREADS=1 TF_NUM_INTEROP_THREADS=1
 
 # CPU=avx2 (or sse41) runs a target as if on an older CPU: PyTorch and TensorFlow then pick
 # other kernels, and get other last bits and other speeds (scripts/robustness.py).
 CPU_avx2  := ONEDNN_MAX_CPU_ISA=AVX2 ATEN_CPU_CAPABILITY=avx2
 CPU_sse41 := ONEDNN_MAX_CPU_ISA=SSE41 ATEN_CPU_CAPABILITY=default TF_ENABLE_ONEDNN_OPTS=0
 CPU_CAPS  := $(if $(CPU),$(or $(CPU_$(CPU)),$(error CPU=$(CPU): use avx2 or sse41)))
-# make test's lesson stage: ATen's and TensorFlow's plain kernels on whatever oneDNN ISA the
-# run has (the back-end "tf-onednn-off" of make robustness). On x86 its numbers differ from
-# those of the notebook stage (ARM's defaults are these), and it runs the lessons 1.8x faster
-# than the SSE4.1 cap (the close-target test, one thread, measured here: 97 s with the AVX2
-# cap, 123 s like this, 218 s under SSE4.1).
-CPU_lessons := ATEN_CPU_CAPABILITY=default TF_ENABLE_ONEDNN_OPTS=0
 
 ## lab: install into .venv (when needed) and open the course in JupyterLab
-# LAB_ROOT: the folder JupyterLab serves; LAB_ARGS: more options (make browser-test uses both).
+# lab, test and install run tasks.py, the same steps for machines without make
+# (`python tasks.py lab`, `python tasks.py test`). LAB_ROOT: the folder JupyterLab serves;
+# LAB_ARGS: more options (make browser-test uses both). CPU_ONLY=1: Linux, PyTorch's CPU
+# wheels (see tasks.py).
 LAB_ROOT ?= notebooks
-lab: install
-	$(VENV)/bin/jupyter lab --ServerApp.root_dir=$(LAB_ROOT) $(ROOT_FLAG) $(LAB_ARGS)
+INSTALL_FLAGS := $(if $(CPU_ONLY),--cpu-only)
+lab:
+	$(PYTHON) tasks.py lab --lab-root $(LAB_ROOT) $(INSTALL_FLAGS) $(LAB_ARGS)
 
 ## test: install (when needed), run the unit tests, then execute every notebook offline
-# The lesson tests (marker "lesson") run on other kernels than the notebooks (CPU_lessons)
-# with a seed no notebook uses, so a lesson that holds only on one set of kernels fails
-# here, not in a class;
-# make robustness runs the full matrix of CPUs, threads and seeds, and the lesson tests too
-# slow for every run (marker "sweep"). The notebooks run longest first (scripts/notebook_times.py),
-# so that the two workers finish together, and a notebook whose kernel peaks over Binder's
-# 1.5 GiB per kernel fails the run (--memory-budget, in MiB).
-test: install
-	$(ONE_THREAD) $(PY) -m pytest -n 2 --dist loadfile -m "not lesson and not sweep" tests/
-	$(ONE_THREAD) $(CPU_lessons) $(PY) -m pytest -n 2 --dist load -m lesson tests/
-	$(ONE_THREAD) $(PY) -m pytest --nbval-lax -n 2 --dist loadfile --no-loadscope-reorder -p scripts.notebook_times --memory-budget 1536 -p scripts.offline --offline notebooks/
+# The lesson tests (marker "lesson") run on other kernels than the notebooks (ATen's and
+# TensorFlow's plain ones) with a seed no notebook uses, so a lesson that holds only on one
+# set of kernels fails here, not in a class; make robustness runs the full matrix of CPUs,
+# threads and seeds, and the lesson tests too slow for every run (marker "sweep"). The
+# notebooks run longest first (scripts/notebook_times.py), so that the two workers finish
+# together, and a notebook whose kernel peaks over Binder's 1.5 GiB per kernel fails the run
+# (--memory-budget, in MiB). tasks.py holds the three commands.
+test:
+	$(PYTHON) tasks.py test $(INSTALL_FLAGS)
 
-install: $(STAMP)
-
-# Reinstall only when the dependencies change. uv (installed into the venv first) downloads
-# and unpacks the wheels in parallel: a fresh install took 1.5 min here against 4.1 min with
-# pip. --compile-bytecode writes the .pyc files up front, as pip does, so that the first
-# `import tensorflow` in every kernel and test worker does not compile its sources again.
-# The venv keeps pip: `.venv/bin/pip install ...` works as usual. constraints.txt holds the
-# exact versions the course is tested with; pyproject.toml only the supported ranges.
-$(STAMP): pyproject.toml constraints.txt
-	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet uv
-	$(VENV)/bin/uv pip install --quiet --compile-bytecode --python $(PY) -c constraints.txt -e ".[dev]"
-	touch $(STAMP)
+## install: create .venv and install the course into it with the pinned versions (when needed)
+# constraints.txt holds the exact versions the course is tested with; pyproject.toml only the
+# supported ranges. The venv keeps pip: `.venv/bin/pip install ...` works as usual.
+install:
+	$(PYTHON) tasks.py install $(INSTALL_FLAGS)
 
 ## compat: the oldest supported versions (constraints-oldest.txt, the lower ends of the ranges
 ## in pyproject.toml) in .venv-compat: the unit tests and two notebooks; writes benchmarks/compat.md

@@ -53,6 +53,10 @@ def test_browser_test_names_the_fix_when_chromium_is_missing(monkeypatch):
 def test_make_lab_serves_the_folder_it_is_given():
     dry = subprocess.run(["make", "-n", "lab", "LAB_ROOT=/tmp/elsewhere"], cwd=ROOT,
                          capture_output=True, text=True, check=True).stdout
+    assert "tasks.py lab --lab-root /tmp/elsewhere" in dry
+    dry = subprocess.run(["python3", "tasks.py", "lab", "--lab-root", "/tmp/elsewhere",
+                          "--dry-run"], cwd=ROOT, capture_output=True, text=True,
+                         check=True).stdout
     assert "--ServerApp.root_dir=/tmp/elsewhere" in dry
     dry = subprocess.run(["make", "-n", "browser-test"], cwd=ROOT, capture_output=True,
                          text=True, check=True).stdout

@@ -1,0 +1,93 @@
+"""tasks.py: the set-up and test commands without make, which the Makefile runs too."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import tasks
+from scripts.notebook_times import MEMORY_BUDGET_MIB
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def dry_run(*args: str) -> list[str]:
+    done = subprocess.run([sys.executable, "tasks.py", *args, "--dry-run"], cwd=ROOT,
+                          capture_output=True, text=True, check=True)
+    return done.stdout.splitlines()
+
+
+def test_the_makefile_runs_tasks_py_for_lab_test_and_install():
+    for target, expected in (("lab", "tasks.py lab --lab-root notebooks"),
+                             ("test", "tasks.py test"), ("install", "tasks.py install")):
+        plan = subprocess.run(["make", "-n", target], cwd=ROOT, capture_output=True, text=True,
+                              check=True).stdout
+        assert plan.splitlines()[-1].split(None, 1)[1].strip() == expected, plan
+    plan = subprocess.run(["make", "-n", "install", "CPU_ONLY=1"], cwd=ROOT,
+                          capture_output=True, text=True, check=True).stdout
+    assert plan.strip().endswith("tasks.py install --cpu-only")
+
+
+def test_test_runs_the_three_stages_with_their_settings():
+    lines = [line for line in dry_run("test") if "pytest" in line]
+    assert len(lines) == 3
+    unit, lessons, notebooks = lines
+    assert unit.startswith("OMP_NUM_THREADS=1 TF_NUM_INTRAOP_THREADS=1 TF_NUM_INTEROP_THREADS=1 ")
+    assert "-m 'not lesson and not sweep' tests/" in unit and "--dist loadfile" in unit
+    assert "ATEN_CPU_CAPABILITY=default TF_ENABLE_ONEDNN_OPTS=0" in lessons
+    assert "-m lesson tests/" in lessons
+    assert f"--memory-budget {MEMORY_BUDGET_MIB}" in notebooks
+    assert "--nbval-lax" in notebooks and "--offline notebooks/" in notebooks
+
+
+def test_install_uses_the_constraints_and_the_cpu_index_only_when_asked():
+    default = [" ".join(step) for step in tasks.install_commands()]
+    assert default[-1].endswith("-c constraints.txt -e .[dev]")
+    assert not any(tasks.CPU_INDEX in step for step in default)
+    cpu = [" ".join(step) for step in tasks.install_commands(cpu_only=True)]
+    pins = f"torch=={tasks.pinned_version('torch')} torchvision=="
+    assert any(tasks.CPU_INDEX in step and pins in step for step in cpu)
+    assert tasks.pinned_version("torch") == "2.14.0"  # what constraints.txt pins
+    assert cpu[-1] == default[-1]  # then everything else as usual
+
+
+def test_lab_passes_its_own_options_to_jupyterlab():
+    lab = [line for line in dry_run("lab", "--lab-root", "/tmp/elsewhere", "--no-browser",
+                                    "--port=8890") if " lab " in line][-1]
+    assert "--ServerApp.root_dir=/tmp/elsewhere" in lab
+    assert lab.endswith("--no-browser --port=8890")
+
+
+def test_bad_arguments_get_argparse_errors():
+    for args in (["nope"], ["test", "--no-browser"], ["install", "--cpu"]):
+        done = subprocess.run([sys.executable, "tasks.py", *args], cwd=ROOT,
+                              capture_output=True, text=True)
+        assert done.returncode == 2 and "error:" in done.stderr, args
+
+
+def test_install_is_needed_only_when_the_inputs_are_newer(tmp_path, monkeypatch):
+    import os
+
+    venv = tmp_path / ".venv"
+    monkeypatch.setattr(tasks, "VENV", venv)
+    monkeypatch.setattr(tasks, "STAMP", venv / ".installed")
+    inputs = tmp_path / "pyproject.toml"
+    inputs.write_text("")
+    monkeypatch.setattr(tasks, "INSTALL_INPUTS", (inputs,))
+    assert tasks.needs_install()  # no venv yet
+    tasks.venv_bin("python").parent.mkdir(parents=True)
+    tasks.venv_bin("python").touch()
+    tasks.STAMP.touch()
+    os.utime(inputs, (0, 0))
+    assert not tasks.needs_install()
+    os.utime(inputs, None)
+    os.utime(tasks.STAMP, (1, 1))
+    assert tasks.needs_install()
+
+
+@pytest.mark.parametrize(("system", "folder", "suffix"), [("posix", "bin", ""),
+                                                         ("nt", "Scripts", ".exe")])
+def test_the_venv_programs_are_found_on_each_system(system, folder, suffix, monkeypatch):
+    monkeypatch.setattr(tasks.os, "name", system)
+    assert tasks.venv_bin("python") == tasks.VENV / folder / f"python{suffix}"
