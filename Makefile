@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
 
-.PHONY: lab test install compat browser-test notebooks lint bench robustness student slides screenshots clean
+.PHONY: lab test install install-size compat browser-test notebooks lint bench robustness student slides screenshots clean
 
 # CPU=avx2 (or sse41) runs a target as if on an older CPU: PyTorch and TensorFlow then pick
 # other kernels, and get other last bits and other speeds (scripts/robustness.py).
@@ -81,6 +81,11 @@ screenshots: install
 ## writes benchmarks/robustness.md. ROBUST_SOURCES=notebooks/04_... limits it to some sources.
 robustness: install
 	$(PY) -m scripts.robustness $(ROBUST_SOURCES)
+
+## install-size: the download and disk an install takes (PyPI's wheel sizes, the unpacked
+## files), the CUDA libraries apart; writes benchmarks/install_size.md
+install-size: install
+	$(PY) scripts/install_size.py
 
 ## bench: measure speed and accuracy; writes benchmarks/results.md
 bench: install
