@@ -7,7 +7,8 @@ NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
 # JupyterLab refuses to run as root (containers, CI) unless told it may.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: lab test install compat browser-test notebooks lint bench robustness student slides screenshots clean
+.PHONY: lab test install compat browser-test notebooks lint bench robustness student slides screenshots clean \
+	hub-load-test
 
 # Tests run two processes side by side (pytest -n 2): one math thread each keeps PyTorch and
 # TensorFlow from oversubscribing the cores (on 2 cores the notebooks took over 19 minutes
@@ -101,6 +102,13 @@ screenshots: install
 ## writes benchmarks/robustness.md. ROBUST_SOURCES=notebooks/04_... limits it to some sources.
 robustness: install
 	$(PY) -m scripts.robustness $(ROBUST_SOURCES)
+
+## hub-load-test: a class on a real JupyterHub (127.0.0.1, throwaway config): 1, 2, 4 ... USERS
+## users run notebook 00 at once (04 up to HEAVY_USERS); writes benchmarks/class.md and .json
+USERS ?= 8
+HEAVY_USERS ?= 4
+hub-load-test: install
+	$(ONE_THREAD) $(PY) -m scripts.hub_load_test --users $(USERS) --heavy-users $(HEAVY_USERS)
 
 ## bench: measure speed and accuracy; writes benchmarks/results.md
 bench: install
