@@ -8,7 +8,7 @@ NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 
 .PHONY: lab test install compat browser-test notebooks lint bench robustness student slides screenshots clean \
-	hub-load-test
+	hub-load-test assignments
 
 # Tests run two processes side by side (pytest -n 2): one math thread each keeps PyTorch and
 # TensorFlow from oversubscribing the cores (on 2 cores the notebooks took over 19 minutes
@@ -71,9 +71,10 @@ compat:
 	$(COMPAT)/bin/python scripts/compat.py
 
 ## browser-test: JupyterLab (as make lab starts it) in Debian's Chromium, driven by Playwright:
-## notebooks 00 and 01 run, a quiz answers, a slider redraws; screenshots in build/browser/.
-## Needs Chromium (apt-get install chromium), so it is not part of make test.
-browser-test: install
+## notebooks 00 and 01 run, a quiz answers, a slider redraws; 00 presented live with RISE runs a
+## cell; make slides' deck of 00 advances a slide with the network cut; screenshots in
+## build/browser/. Needs Chromium (apt-get install chromium), so it is not part of make test.
+browser-test: install slides
 	$(VENV)/bin/uv pip install --quiet --python $(PY) -c constraints.txt -e ".[dev,browser]"
 	$(PY) -m scripts.browser_test
 
@@ -90,9 +91,27 @@ lint: install
 student: install
 	$(PY) scripts/student_copies.py build/student $(NOTEBOOKS)
 
-## slides: reveal.js slides of every notebook in build/slides/ (open the .slides.html files)
+## assignments: nbgrader assignments in build/assignments/: source/ (solutions between BEGIN/END
+## SOLUTION, autograded tests, points) and release/ (the students' version, by nbgrader)
+ASSIGNMENTS := build/assignments
+assignments: install
+	$(PY) -m scripts.assignments $(ASSIGNMENTS) $(NOTEBOOKS)
+	cd $(ASSIGNMENTS) && for name in $(basename $(notdir $(NOTEBOOKS))); do \
+		PATH=$(CURDIR)/$(VENV)/bin:$$PATH nbgrader generate_assignment $$name --force || exit 1; done
+
+## slides: reveal.js slides of every notebook in build/slides/ that present offline (open the
+## .slides.html files): reveal.js, jQuery, require.js, MathJax and the widget embedder come from
+## the npm registry (needs node and npm: apt-get install nodejs npm) and sit in build/slides/lib/
+SLIDES := build/slides
+SLIDES_NPM := reveal.js@4.6.1 jquery@3.7.1 requirejs@2.3.7 mathjax@2.7.9 \
+	@jupyter-widgets/html-manager@1.0.15
 slides: install
-	$(VENV)/bin/jupyter nbconvert --to slides --output-dir build/slides $(NOTEBOOKS)
+	@which node npm >/dev/null || { echo "make slides needs node and npm to fetch reveal.js and \
+	the other libraries the decks load (Debian: apt-get install nodejs npm)"; exit 1; }
+	test "$$(cat $(SLIDES)/.npm/versions 2>/dev/null)" = "$(SLIDES_NPM)" || { npm install \
+		--silent --no-save --no-audit --no-fund --no-package-lock --prefix $(SLIDES)/.npm \
+		$(SLIDES_NPM) && echo "$(SLIDES_NPM)" > $(SLIDES)/.npm/versions; }
+	$(PY) -m scripts.slides $(SLIDES) $(NOTEBOOKS)
 
 ## screenshots: notebooks as HTML and headless-Chromium screenshots in build/screenshots/
 screenshots: install
