@@ -8,7 +8,7 @@ NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 
 .PHONY: lab test install compat browser-test notebooks lint bench robustness student slides screenshots clean \
-	hub-load-test assignments
+	hub-load-test assignments puller-link
 
 # Tests run two processes side by side (pytest -n 2): one math thread each keeps PyTorch and
 # TensorFlow from oversubscribing the cores (on 2 cores the notebooks took over 19 minutes
@@ -90,6 +90,13 @@ lint: install
 ## student: student copies in build/student/ (solutions removed, outputs cleared)
 student: install
 	$(PY) scripts/student_copies.py build/student $(NOTEBOOKS)
+
+## puller-link: the nbgitpuller link that opens the course on a hub, for HUB=https://... and
+## BRANCH (default main): make puller-link HUB=https://hub.example.edu
+BRANCH ?= main
+puller-link: install
+	$(PY) -m scripts.puller_link $(or $(HUB),$(error give the hub's address: make puller-link \
+	HUB=https://hub.example.edu)) --branch $(BRANCH)
 
 ## assignments: nbgrader assignments in build/assignments/: source/ (solutions between BEGIN/END
 ## SOLUTION, autograded tests, points) and release/ (the students' version, by nbgrader)

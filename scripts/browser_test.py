@@ -148,6 +148,9 @@ def move_slider(page, name: str) -> None:
 
 
 DECK = ROOT / "build" / "slides" / "00_start_here.slides.html"
+# The index of the slide on show; reveal.js shows one at a time, a page without it none.
+PRESENT_SLIDE = ("[...document.querySelectorAll('.reveal .slides > section')]"
+                 ".findIndex(s => s.classList.contains('present'))")
 
 
 def present_offline_deck(browser, deck: Path = DECK) -> str:
@@ -161,19 +164,22 @@ def present_offline_deck(browser, deck: Path = DECK) -> str:
         "file:") else (refused.append(route.request.url), route.abort()))
     page = context.new_page()
     page.goto(deck.as_uri())
-    page.wait_for_function("window.Reveal && Reveal.isReady()", timeout=30_000)
-    before = page.evaluate("JSON.stringify(Reveal.getIndices())")
+    try:
+        page.locator(".reveal.ready").wait_for(timeout=30_000)  # reveal.js ran (by AMD)
+    except Exception as error:
+        raise AssertionError("reveal.js did not start offline: the deck is one long page "
+                             "(does it load reveal.js from a CDN?)") from error
+    before = page.evaluate(PRESENT_SLIDE)
     page.locator(".reveal").click()
     page.keyboard.press("ArrowRight")
-    page.wait_for_function(f"JSON.stringify(Reveal.getIndices()) !== {before!r}",
-                           timeout=10_000)
-    after = page.evaluate("JSON.stringify(Reveal.getIndices())")
+    page.wait_for_function(f"({PRESENT_SLIDE}) !== {before}", timeout=10_000)
+    after = page.evaluate(PRESENT_SLIDE)
     page.screenshot(path=OUT / "slides_offline.png")
     context.close()
     scripts = [url for url in refused if not url.endswith((".svg", ".png"))]
     if scripts:
         raise AssertionError(f"the offline deck asked the network for {scripts}")
-    return f"{before} -> {after}"
+    return f"slide {before} -> {after}"
 
 
 def present_with_rise(page, port: int, token: str, name: str) -> str:
@@ -182,19 +188,21 @@ def present_with_rise(page, port: int, token: str, name: str) -> str:
     page.goto(f"http://127.0.0.1:{port}/rise/{name}?token={token}")
     slides = page.locator(".reveal .slides")
     slides.wait_for(timeout=60_000)
-    code = page.locator(".reveal .slides section.present .jp-CodeCell")
+    code = page.locator(".reveal .slides section.present .jp-CodeCell:visible")  # not skipped
     deadline = time.monotonic() + 60
     while not code.count():
         if time.monotonic() > deadline:
             raise AssertionError(f"{name}: RISE showed no slide with a code cell")
         page.keyboard.press("ArrowRight")
         time.sleep(1)
-    cell = code.first
-    cell.locator(".jp-InputArea-editor").click()
+    cell = code.first.element_handle()  # this cell, wherever Shift+Enter moves the slides
+    prompt = cell.query_selector(".jp-InputArea-prompt")
+    stored = prompt.inner_text().strip()  # the saved run's count; a fresh kernel's first is 1
+    cell.query_selector(".jp-InputArea-editor").click()
     page.keyboard.press("Shift+Enter")
-    prompt = cell.locator(".jp-InputArea-prompt")
     deadline = time.monotonic() + 120
-    while not re.fullmatch(r"\[\d+\]:", prompt.inner_text().strip()):
+    while not re.fullmatch(r"\[\d+\]:", prompt.inner_text().strip()) \
+            or prompt.inner_text().strip() == stored:
         if time.monotonic() > deadline:
             raise AssertionError(f"{name}: the cell run from the RISE slide did not finish")
         time.sleep(1)

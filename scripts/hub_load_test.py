@@ -125,9 +125,11 @@ async def execute(ws, code: str, session: str, expressions: dict | None = None) 
             return reply["content"]
 
 
-async def open_kernel(hub: Hub, user: str):
-    """Start a kernel in ``user``'s server; its id and an open websocket to it."""
-    kernel = await hub.user_api(user, "POST", "/kernels", {"name": "python3"})
+async def open_kernel(hub: Hub, user: str, path: str = ""):
+    """Start a kernel in ``user``'s server, working in ``path`` (below the server's root, as
+    JupyterLab starts a notebook's kernel in the notebook's folder); its id and an open
+    websocket to it."""
+    kernel = await hub.user_api(user, "POST", "/kernels", {"name": "python3", "path": path})
     url = hub.ws_url(user, f"/kernels/{kernel['id']}/channels?session_id={uuid.uuid4().hex}")
     ws = await websocket_connect(HTTPRequest(url, headers={
         "Authorization": f"token {hub.token}"}), max_message_size=256 * 2**20)

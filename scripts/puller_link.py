@@ -3,9 +3,14 @@
     python -m scripts.puller_link https://hub.example.edu [--branch main]
 
 A student who clicks it logs in to the hub; nbgitpuller then clones the course into their
-home (``tlteach/``) the first time, or merges new commits into it later without overwriting
-what they changed, and opens the first notebook in JupyterLab. The hub's single-user
-environment needs ``nbgitpuller`` (binder/requirements.txt installs it).
+home (``tlteach-course/``) the first time, or merges new commits into it later without
+overwriting what they changed, and opens the first notebook in JupyterLab. The hub's
+single-user environment needs ``nbgitpuller`` (binder/requirements.txt installs it).
+
+The folder is not nbgitpuller's default (the repository's name, ``tlteach``): a folder
+``~/tlteach`` would shadow the installed package ``tlteach`` in every kernel started in the
+home folder (Python takes it for a namespace package before an editable install's finder is
+asked), and ``import tlteach`` would find no ``tlteach.device``.
 """
 
 from __future__ import annotations
@@ -16,24 +21,22 @@ from urllib.parse import quote, urlencode, urlsplit
 REPO = "https://github.com/tlteach/tlteach"
 BRANCH = "main"
 NOTEBOOK = "notebooks/00_start_here.ipynb"
+TARGET = "tlteach-course"  # never "tlteach": see above
 
 
-def folder(repo: str) -> str:
-    """The folder nbgitpuller clones ``repo`` into: the URL's last part, as nbgitpuller
-    takes it (``.git`` included)."""
-    if repo.endswith("/"):
-        raise ValueError(f"{repo!r}: drop the trailing '/' (nbgitpuller would clone into '')")
-    return repo.split("/")[-1]
-
-
-def git_pull_path(repo: str = REPO, branch: str = BRANCH, notebook: str = NOTEBOOK) -> str:
+def git_pull_path(repo: str = REPO, branch: str = BRANCH, notebook: str = NOTEBOOK,
+                  target: str = TARGET) -> str:
     """``/git-pull?...``, the path below a user's server (Zero to JupyterHub's defaultUrl)."""
-    query = {"repo": repo, "branch": branch, "urlpath": f"lab/tree/{folder(repo)}/{notebook}"}
+    if "/" in target.strip("/") or target.split(".")[0] == "tlteach" or not target:
+        raise ValueError(f"target {target!r}: one folder name other than 'tlteach' (it would "
+                         "shadow the course package)")
+    query = {"repo": repo, "branch": branch, "targetpath": target,
+             "urlpath": f"lab/tree/{target}/{notebook}"}
     return "/git-pull?" + urlencode(query, quote_via=quote, safe="")
 
 
 def puller_link(hub: str, repo: str = REPO, branch: str = BRANCH,
-                notebook: str = NOTEBOOK) -> str:
+                notebook: str = NOTEBOOK, target: str = TARGET) -> str:
     """The link for a hub at ``hub`` (https, or http on this machine only)."""
     parts = urlsplit(hub)
     local = parts.hostname in ("127.0.0.1", "localhost")
@@ -43,7 +46,7 @@ def puller_link(hub: str, repo: str = REPO, branch: str = BRANCH,
     if parts.query or parts.fragment:
         raise ValueError(f"{hub!r}: give the hub's address only, without ? or #")
     return (f"{hub.rstrip('/')}/hub/user-redirect"
-            f"{git_pull_path(repo, branch, notebook)}")
+            f"{git_pull_path(repo, branch, notebook, target)}")
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -92,9 +92,10 @@ def test_the_link_has_nbgitpullers_form():
     assert parts.path == "/hub/user-redirect/git-pull"
     query = parse_qs(parts.query, strict_parsing=True)
     assert query == {"repo": ["https://github.com/tlteach/tlteach"], "branch": ["spring-2027"],
-                     "urlpath": ["lab/tree/tlteach/notebooks/00_start_here.ipynb"]}
+                     "targetpath": ["tlteach-course"],
+                     "urlpath": ["lab/tree/tlteach-course/notebooks/00_start_here.ipynb"]}
     assert "%2F" in parts.query and "/" not in parts.query, "every value fully escaped"
-    notebook = query["urlpath"][0].removeprefix("lab/tree/tlteach/")
+    notebook = query["urlpath"][0].removeprefix("lab/tree/tlteach-course/")
     assert (ROOT / notebook).exists(), "the link opens a notebook of this repository"
 
 
@@ -108,9 +109,9 @@ def test_the_link_needs_https_except_on_this_machine():
 
 def test_zero_to_jupyterhub_opens_the_course_with_the_same_link():
     assert Z2JH["singleuser"]["defaultUrl"] == puller_link.git_pull_path()
-    assert puller_link.folder("https://github.com/tlteach/tlteach.git") == "tlteach.git"
-    with pytest.raises(ValueError, match="trailing"):
-        puller_link.puller_link("https://hub.example.edu", repo="https://github.com/a/b/")
+    for target in ("tlteach", "a/b", ""):  # "tlteach" would shadow the package
+        with pytest.raises(ValueError, match="shadow"):
+            puller_link.git_pull_path(target=target)
 
 
 def test_the_hub_image_can_pull_and_present():

@@ -8,13 +8,12 @@ from __future__ import annotations
 import asyncio
 import subprocess
 from pathlib import Path
-from urllib.parse import quote
 
 import psutil
 import pytest
 from tornado.httpclient import AsyncHTTPClient
 
-from scripts import hub_load_test
+from scripts import hub_load_test, puller_link
 from scripts.hub import same_process, throwaway_hub
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -35,10 +34,11 @@ def course_repository(folder: Path) -> Path:
 
 
 async def pull(hub, user: str, repo: Path) -> str:
-    """nbgitpuller's API in the user's server: the event stream it answered."""
-    url = (f"{hub.url}/user/{user}/git-pull/api?repo={quote(str(repo), safe='')}"
-           "&branch=main")
-    reply = await AsyncHTTPClient().fetch(url, headers={"Authorization": f"token {hub.token}"},
+    """Follow the course's nbgitpuller link (its API, with the link's own query) for a local
+    copy of the repository; the event stream nbgitpuller answered."""
+    query = puller_link.git_pull_path(repo=str(repo)).split("?", 1)[1]
+    reply = await AsyncHTTPClient().fetch(f"{hub.url}/user/{user}/git-pull/api?{query}",
+                                          headers={"Authorization": f"token {hub.token}"},
                                           request_timeout=120)
     return reply.body.decode()
 
@@ -49,9 +49,10 @@ async def class_of_one(hub, repo: Path) -> tuple[str, hub_load_test.UserRun]:
     run = hub_load_test.UserRun(user)
     run.start_server_s = await hub.start_server(user)
     events = await pull(hub, user, repo)
-    pulled = hub.folder / "home" / user / "tlteach" / NOTEBOOK
+    folder = f"{puller_link.TARGET}/{Path(NOTEBOOK).parent}"
+    pulled = hub.folder / "home" / user / folder / Path(NOTEBOOK).name
     assert pulled.exists(), events
-    kernel_id, ws = await hub_load_test.open_kernel(hub, user)
+    kernel_id, ws = await hub_load_test.open_kernel(hub, user, folder)
     go = asyncio.Event()
     go.set()
     await asyncio.wait_for(hub_load_test.run_cells(ws, hub_load_test.code_cells(pulled), run, go),
