@@ -229,16 +229,27 @@ async def run_class(hub: Hub, lesson: str, n: int) -> ClassRun:
     return result
 
 
-async def run_all(plan: list[tuple[str, int]], folder: Path) -> tuple[list[ClassRun], float]:
-    """Every (lesson, N) of ``plan`` on one throwaway hub, printing a line per run; the runs
-    and the peak memory (MiB) of the hub and its proxy."""
-    results = []
+async def run_all(plan: list[tuple[str, int]], folder: Path, out: Path) -> int:
+    """Every (lesson, N) of ``plan`` on one throwaway hub, printing a line per run and
+    rewriting the report after each (a run cut short keeps what it measured); the number
+    of users that failed."""
+    results, started = [], time.perf_counter()
     with throwaway_hub(folder) as hub:
         for lesson, n in plan:
-            result = await run_class(hub, lesson, n)
-            results.append(result)
-            print(class_sizing.summary_line(asdict(result)), flush=True)
-        return results, hub.own_peak_mib()
+            results.append(await run_class(hub, lesson, n))
+            print(class_sizing.summary_line(asdict(results[-1])), flush=True)
+            write_report(out, results, hub.own_peak_mib(), time.perf_counter() - started)
+    return sum(1 for r in results for u in r.runs if u.error)
+
+
+def write_report(out: Path, results: list[ClassRun], hub_mib: float, seconds: float) -> None:
+    """``out`` (the markdown report) and its raw numbers beside it (``.json``)."""
+    raw = {"machine": machine(), "cores": os.cpu_count(),
+           "date": datetime.now(timezone.utc).strftime("%Y-%m-%d"), "seconds": round(seconds),
+           "jupyterhub": version("jupyterhub"), "hub_peak_mib": round(hub_mib),
+           "runs": [asdict(r) for r in results]}
+    out.with_suffix(".json").write_text(json.dumps(raw, indent=1) + "\n")
+    out.write_text(class_sizing.report(raw))
 
 
 def machine() -> str:
@@ -257,29 +268,19 @@ def machine() -> str:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--users", type=int, default=8, help="the largest class (1-16)")
-    parser.add_argument("--heavy-users", type=int, default=2,
+    parser.add_argument("--heavy-users", type=int, default=4,
                         help="the largest class for the heavy lesson (0: skip it)")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "class.md")
     args = parser.parse_args(argv)
     plan = [(LIGHT, n) for n in sweep(args.users)]
     if args.heavy_users:
         plan += [(HEAVY, n) for n in sweep(min(args.heavy_users, args.users))]
-    started = time.perf_counter()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so that `finally` stops the hub
     with tempfile.TemporaryDirectory(prefix="tlteach-hub-") as tmp:
-        results, hub_mib = asyncio.run(asyncio.wait_for(run_all(plan, Path(tmp)),
-                                                        RUN_TIMEOUT_S))
-    raw = {"machine": machine(), "cores": os.cpu_count(),
-           "date": datetime.now(timezone.utc).strftime("%Y-%m-%d"),
-           "seconds": round(time.perf_counter() - started), "jupyterhub": version("jupyterhub"),
-           "hub_peak_mib": round(hub_mib),
-           "runs": [asdict(r) for r in results]}
-    args.out.with_suffix(".json").write_text(json.dumps(raw, indent=1) + "\n")
-    args.out.write_text(class_sizing.report(raw))
+        failures = asyncio.run(asyncio.wait_for(run_all(plan, Path(tmp), args.out),
+                                                RUN_TIMEOUT_S))
     print(f"wrote {args.out} and {args.out.with_suffix('.json')}")
-    failures = sum(1 for r in results for u in r.runs if u.error)
     sys.exit(1 if failures else 0)
-
 
 if __name__ == "__main__":
     main()
