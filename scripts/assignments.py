@@ -76,6 +76,24 @@ import torch
 assert mlp(torch.zeros(2, 1280)).shape == (2, 10), "1,280 features in, 10 classes out"
 assert evaluate(mlp, tensor_loader(F_test, y_test))["accuracy"] > 0.3, "chance is 0.1\""""),
     },
+    "02_frozen_backbone_keras": {
+        2: Check(("ks", "accuracies"), """\
+assert list(ks) == [5, 10, 20, 50] and len(accuracies) == len(ks), "one accuracy per size"
+assert all(0 <= a <= 1 for a in accuracies)"""),
+    },
+    "04_choosing_a_strategy_pytorch": {
+        1: Check(("cell",), """\
+assert set(cell) == {"scratch", "frozen"}, "the two strategies on MNIST-M"
+assert all(0 <= r["accuracy"] <= 1 for r in cell.values())"""),
+    },
+    "07_your_own_images_keras": {
+        1: Check(("per_class", "accuracies"), """\
+assert list(per_class[:2]) == [5, 10] and len(accuracies) == len(per_class)
+assert all(0 <= a <= 1 for a in accuracies)"""),
+        2: Check(("head_file", "rebuilt"), """\
+assert head_file.stat().st_size < model_file.stat().st_size / 10, "the head alone is small"
+assert abs(evaluate(rebuilt, test_ds)["accuracy"] - frozen_accuracy) < 0.02"""),
+    },
     "07_your_own_images_pytorch": {
         1: Check(("per_class", "accuracies"), """\
 assert list(per_class[:2]) == [5, 10] and len(accuracies) == len(per_class)
@@ -96,6 +114,36 @@ assert abs(by_euclidean(support, y_support, query, np.array([1, 0, 0])) - 0.0) <
 import numpy as np
 
 assert len(prompted) == len(SPLITS) and np.all((0 <= prompted) & (prompted <= 1))"""),
+    },
+    "09_which_layers_transfer_pytorch": {
+        2: Check(("both", "combined"), """\
+width = f_train["block 10"].shape[1] + f_train["head"].shape[1]
+assert both[0].shape == (len(f_train["head"]), width), "block 10 and head side by side"
+assert 0 <= combined <= 1"""),
+    },
+    "10_continual_and_parameter_efficient_pytorch": {
+        1: Check(("full_buffer",), """\
+import torch
+
+assert torch.equal(buffer, full_buffer), "put the notebook's buffer back afterwards\""""),
+    },
+    "12_reinforcement_learning_pytorch": {
+        1: Check(("mapped",), """\
+import torch
+
+source = source_policies[0]
+assert torch.equal(mapped[2].weight, source[2].weight.flip(0)), "the two output rows swapped"
+assert torch.equal(mapped[2].bias, source[2].bias.flip(0))
+assert torch.equal(mapped[0].weight, source[0].weight), "the hidden layer unchanged\""""),
+        2: Check(("curve",), """\
+assert len(curve) == TARGET_EPISODES, "one return per training episode\""""),
+    },
+    "13_model_cost_pytorch": {
+        1: Check(("hard_labels", "from_hard"), """\
+import torch
+
+assert torch.equal(hard_labels, teacher_logits.argmax(1)), "the teacher's argmax"
+assert len(from_hard) == len(STUDENT_SEEDS), "one student per seed\""""),
     },
     "14_text_pytorch": {
         1: Check(("means", "nearest"), """\

@@ -100,6 +100,23 @@ def plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
 
 
+def guide_table(raw: dict) -> str:
+    """The class sizes for the instructor guide (docs/instructors.md), without the
+    arithmetic (benchmarks/class.md shows it); a test keeps the guide's copy in step."""
+    rows = [f"| students | lesson | The Littlest JupyterHub: one VM | Zero to JupyterHub: nodes "
+            f"of {NODE['cores']} cores / {NODE['gib']} GiB |", "|---|---|---|---|"]
+    for students in CLASSES:
+        for lesson, kind in ((LIGHT, "light"), (HEAVY, "heavy")):
+            if not lesson_runs(raw, lesson):
+                continue
+            p = lesson_profile(raw, lesson)
+            vm, nodes = vm_for(students, p, raw.get("hub_peak_mib", 0)), nodes_for(students, p)
+            rows.append(f"| {students} | {lesson} ({kind}) | {vm['cores']} cores, {vm['gib']} GiB"
+                        f" | {plural(nodes['nodes'], 'node')} ({nodes['per_node']} students "
+                        "each) |")
+    return "\n".join(rows)
+
+
 def summary_line(run: dict) -> str:
     """One line per class run, printed while the test goes."""
     users = run["runs"]
@@ -217,9 +234,13 @@ their cores and memory for users; the rest goes to Kubernetes itself.
 """
 
 
-def main(path: str = "benchmarks/class.json") -> None:
+def main(path: str = "benchmarks/class.json", what: str = "report") -> None:
+    """Rewrite the report from the raw numbers; ``guide`` prints the guide's table."""
     raw = json.loads(Path(path).read_text())
-    Path(path).with_suffix(".md").write_text(report(raw))
+    if what == "guide":
+        print(guide_table(raw))
+    else:
+        Path(path).with_suffix(".md").write_text(report(raw))
 
 
 if __name__ == "__main__":

@@ -57,6 +57,7 @@ def test_graded_tests_name_what_the_exercise_asks_for():
         source = assignments.source_version(nb, stem)
         text = "\n".join(c.source for c in source.cells if c.cell_type == "markdown")
         for check in checks.values():
+            compile(check.code, f"{stem} test", "exec")  # a test that cannot parse grades 0
             solution = next(c.source for c in source.cells
                             if c.metadata.get("nbgrader", {}).get("solution")
                             and all(name in c.source for name in check.names))
