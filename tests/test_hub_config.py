@@ -4,14 +4,20 @@ link that opens the course has the form nbgitpuller reads."""
 from __future__ import annotations
 
 import copy
+import os
+import subprocess
+import sys
+import time
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
+import psutil
 import pytest
 import yaml
 
 from scripts import hub_config_check as check
 from scripts import puller_link
+from scripts.hub import free_port, kill_group, wait_until_up
 
 ROOT = Path(__file__).resolve().parents[1]
 Z2JH = yaml.safe_load((ROOT / "hub" / "z2jh" / "config.yaml").read_text())
@@ -117,3 +123,32 @@ def test_zero_to_jupyterhub_opens_the_course_with_the_same_link():
 def test_the_hub_image_can_pull_and_present():
     text = (ROOT / "binder" / "requirements.txt").read_text()
     assert "nbgitpuller" in text and "jupyterlab-rise" in text
+
+
+@pytest.mark.slow
+def test_the_one_machine_config_starts_a_hub_with_its_culler(tmp_path):
+    """hub/jupyterhub_config.py as shipped, with only its files and ports moved into a
+    temporary folder: the hub answers on 127.0.0.1 and starts the idle culler."""
+    port, bin_dir = free_port(), Path(sys.executable).parent
+    overrides = [f"--JupyterHub.bind_url=http://127.0.0.1:{port}",
+                 f"--JupyterHub.hub_port={free_port()}",
+                 f"--ConfigurableHTTPProxy.api_url=http://127.0.0.1:{free_port()}",
+                 f"--JupyterHub.db_url=sqlite:///{tmp_path}/hub.sqlite",
+                 f"--JupyterHub.cookie_secret_file={tmp_path}/cookie_secret"]
+    log = tmp_path / "hub.log"
+    env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"}
+    with open(log, "wb") as out:
+        hub = subprocess.Popen([str(bin_dir / "jupyterhub"), "-f",
+                                str(ROOT / "hub" / "jupyterhub_config.py"), *overrides],
+                               cwd=tmp_path, stdout=out, stderr=subprocess.STDOUT, env=env,
+                               start_new_session=True)
+    try:
+        wait_until_up(f"http://127.0.0.1:{port}", hub, log)
+        deadline = time.monotonic() + 30
+        while not any("jupyterhub_idle_culler" in " ".join(c.cmdline())
+                      for c in psutil.Process(hub.pid).children(recursive=True)):
+            assert time.monotonic() < deadline, "no idle culler: " + log.read_text()[-2000:]
+            time.sleep(1)
+    finally:
+        kill_group(hub.pid, grace_s=15)
+    assert "PAMAuthenticator" in log.read_text()
