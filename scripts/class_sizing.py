@@ -100,6 +100,25 @@ def plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
 
 
+def guide_measured(raw: dict) -> str:
+    """The guide's short measured table: each lesson alone and with the most users."""
+    rows = ["| notebook | users at once | wall time (median) | kernel peak | server peak | "
+            "kernel CPU per user | hub API (median / max) |", "|---|---|---|---|---|---|---|"]
+    for lesson in (LIGHT, HEAVY):
+        runs = lesson_runs(raw, lesson)
+        for run in {id(r): r for r in (runs[:1] + runs[-1:])}.values():
+            users = run["runs"]
+            ok = [u for u in users if not u["error"]] or users
+            wall, cpu = median([u["wall_s"] for u in ok]), median([u["kernel_cpu_s"] for u in ok])
+            digits = 1 if wall < 100 else 0
+            rows.append(f"| {lesson} | {run['users']} | {wall:.{digits}f} s | "
+                        f"{max(u['kernel_peak_mib'] for u in users):,.0f} MiB | "
+                        f"{max(u['server_peak_mib'] for u in users):,.0f} MiB | "
+                        f"{cpu:.{digits}f} s | {median(run['api_ms']):.0f} / "
+                        f"{max(run['api_ms'], default=0):.0f} ms |")
+    return "\n".join(rows)
+
+
 def guide_table(raw: dict) -> str:
     """The class sizes for the instructor guide (docs/instructors.md), without the
     arithmetic (benchmarks/class.md shows it); a test keeps the guide's copy in step."""
@@ -238,7 +257,7 @@ def main(path: str = "benchmarks/class.json", what: str = "report") -> None:
     """Rewrite the report from the raw numbers; ``guide`` prints the guide's table."""
     raw = json.loads(Path(path).read_text())
     if what == "guide":
-        print(guide_table(raw))
+        print(guide_measured(raw), guide_table(raw), sep="\n\n")
     else:
         Path(path).with_suffix(".md").write_text(report(raw))
 

@@ -4,6 +4,7 @@ link that opens the course has the form nbgitpuller reads."""
 from __future__ import annotations
 
 import copy
+import json
 import os
 import subprocess
 import sys
@@ -15,8 +16,8 @@ import psutil
 import pytest
 import yaml
 
+from scripts import class_sizing, puller_link
 from scripts import hub_config_check as check
-from scripts import puller_link
 from scripts.hub import free_port, kill_group, wait_until_up
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -152,3 +153,19 @@ def test_the_one_machine_config_starts_a_hub_with_its_culler(tmp_path):
     finally:
         kill_group(hub.pid, grace_s=15)
     assert "PAMAuthenticator" in log.read_text()
+
+
+def test_the_guide_and_the_readme_show_the_measured_numbers():
+    raw = json.loads((ROOT / "benchmarks" / "class.json").read_text())
+    assert (ROOT / "benchmarks" / "class.md").read_text() == class_sizing.report(raw), (
+        "benchmarks/class.md is out of step with class.json: python -m scripts.class_sizing")
+    guide = (ROOT / "docs" / "instructors.md").read_text()
+    for table in (class_sizing.guide_measured(raw), class_sizing.guide_table(raw)):
+        assert table in guide, "docs/instructors.md: paste python -m scripts.class_sizing " \
+                               "benchmarks/class.json guide"
+    light, heavy = (class_sizing.lesson_profile(raw, n) for n in ("00", "04"))
+    vm = class_sizing.vm_for(30, heavy, raw["hub_peak_mib"])
+    readme = " ".join((ROOT / "README.md").read_text().split())
+    assert (f"about {light['mib'] / 1024:.1f} GiB (lesson 00) to {heavy['mib'] / 1024:.1f} GiB"
+            f" (lesson 04)") in readme
+    assert f"a VM of {vm['cores']} cores and {vm['gib']} GiB" in readme
