@@ -83,9 +83,9 @@ browser-test: install slides
 notebooks: install
 	$(CPU_CAPS) $(PY) scripts/execute_notebooks.py $(NOTEBOOKS)
 
-## lint: ruff over the package, tests, scripts and notebooks
+## lint: ruff over the package, tests, scripts, notebooks and the hub configurations
 lint: install
-	$(VENV)/bin/ruff check tlteach tests scripts benchmarks notebooks
+	$(VENV)/bin/ruff check tlteach tests scripts benchmarks notebooks hub
 
 ## student: student copies in build/student/ (solutions removed, outputs cleared)
 student: install

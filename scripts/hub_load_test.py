@@ -25,6 +25,7 @@ import asyncio
 import json
 import os
 import platform
+import re
 import signal
 import sys
 import tempfile
@@ -248,8 +249,16 @@ def write_report(out: Path, results: list[ClassRun], hub_mib: float, seconds: fl
            "date": datetime.now(timezone.utc).strftime("%Y-%m-%d"), "seconds": round(seconds),
            "jupyterhub": version("jupyterhub"), "hub_peak_mib": round(hub_mib),
            "runs": [asdict(r) for r in results]}
-    out.with_suffix(".json").write_text(json.dumps(raw, indent=1) + "\n")
+    out.with_suffix(".json").write_text(compact_json(raw))
     out.write_text(class_sizing.report(raw))
+
+
+def compact_json(raw: dict) -> str:
+    """JSON with each list of numbers on one line, so that the file stays short and a
+    re-run's diff readable."""
+    text = json.dumps(raw, indent=1)
+    return re.sub(r"\[([\d.,\se+-]*)\]", lambda m: f"[{' '.join(m.group(1).split())}]",
+                  text) + "\n"
 
 
 def machine() -> str:
