@@ -8,7 +8,6 @@ NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 
 .PHONY: lab test install compat browser-test notebooks lint bench robustness student slides screenshots clean
-.PHONY: hub-load-test assignments puller-link
 
 # Tests run two processes side by side (pytest -n 2): one math thread each keeps PyTorch and
 # TensorFlow from oversubscribing the cores (on 2 cores the notebooks took over 19 minutes
@@ -129,6 +128,11 @@ screenshots: install
 robustness: install
 	$(PY) -m scripts.robustness $(ROBUST_SOURCES)
 
+## bench: measure speed and accuracy; writes benchmarks/results.md
+bench: install
+	$(PY) -m benchmarks.run
+
+.PHONY: hub-load-test assignments puller-link
 ## hub-load-test: a class on a real JupyterHub (127.0.0.1, throwaway config): 1, 2, 4 ... USERS
 ## users run notebook 00 at once (04 up to HEAVY_USERS); writes benchmarks/class.md and .json
 # Each user's server gives its kernels one math thread (scripts/hub.py), as make test does.
@@ -136,10 +140,6 @@ USERS ?= 8
 HEAVY_USERS ?= 4
 hub-load-test: install
 	$(PY) -m scripts.hub_load_test --users $(USERS) --heavy-users $(HEAVY_USERS)
-
-## bench: measure speed and accuracy; writes benchmarks/results.md
-bench: install
-	$(PY) -m benchmarks.run
 
 clean:
 	rm -rf build .pytest_cache .ruff_cache
