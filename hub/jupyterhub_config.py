@@ -31,6 +31,9 @@ c.JupyterHub.bind_url = os.environ.get("TLTEACH_HUB_BIND_URL", "http://127.0.0.1
 # c.JupyterHub.ssl_key = "/etc/letsencrypt/live/hub.example.edu/privkey.pem"
 c.JupyterHub.hub_ip = "127.0.0.1"
 c.ConfigurableHTTPProxy.api_url = "http://127.0.0.1:8001"
+# The proxy installed beside the hub (PyPI's configurable-http-proxy), found without PATH
+# (sudo resets it).
+c.ConfigurableHTTPProxy.command = [str(VENV_BIN / "configurable-http-proxy")]
 c.JupyterHub.cookie_secret_file = "/srv/jupyterhub/jupyterhub_cookie_secret"
 c.JupyterHub.db_url = "sqlite:////srv/jupyterhub/jupyterhub.sqlite"
 
