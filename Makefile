@@ -50,9 +50,10 @@ compat:
 	$(COMPAT)/bin/python scripts/compat.py
 
 ## browser-test: JupyterLab (as make lab starts it) in Debian's Chromium, driven by Playwright:
-## notebooks 00 and 01 run, a quiz answers, a slider redraws; screenshots in build/browser/.
-## Needs Chromium (apt-get install chromium), so it is not part of make test.
-browser-test: install
+## notebooks 00 and 01 run, a quiz answers, a slider redraws; 00 presented live with RISE runs a
+## cell; make slides' deck of 00 advances a slide with the network cut; screenshots in
+## build/browser/. Needs Chromium (apt-get install chromium), so it is not part of make test.
+browser-test: install slides
 	$(VENV)/bin/uv pip install --quiet --python $(PY) -c constraints.txt -e ".[dev,browser]"
 	$(PY) -m scripts.browser_test
 
@@ -61,17 +62,42 @@ browser-test: install
 notebooks: install
 	$(CPU_CAPS) $(PY) scripts/execute_notebooks.py $(NOTEBOOKS)
 
-## lint: ruff over the package, tests, scripts and notebooks
+## lint: ruff over the package, tests, scripts, notebooks and the hub configurations
 lint: install
-	$(VENV)/bin/ruff check tlteach tests scripts benchmarks notebooks
+	$(VENV)/bin/ruff check tlteach tests scripts benchmarks notebooks hub
 
 ## student: student copies in build/student/ (solutions removed, outputs cleared)
 student: install
 	$(PY) scripts/student_copies.py build/student $(NOTEBOOKS)
 
-## slides: reveal.js slides of every notebook in build/slides/ (open the .slides.html files)
+## puller-link: the nbgitpuller link that opens the course on a hub, for HUB=https://... and
+## BRANCH (default main): make puller-link HUB=https://hub.example.edu
+BRANCH ?= main
+puller-link: install
+	$(PY) -m scripts.puller_link $(or $(HUB),$(error give the hub's address: make puller-link \
+	HUB=https://hub.example.edu)) --branch $(BRANCH)
+
+## assignments: nbgrader assignments in build/assignments/: source/ (solutions between BEGIN/END
+## SOLUTION, autograded tests, points) and release/ (the students' version, by nbgrader)
+ASSIGNMENTS := build/assignments
+assignments: install
+	$(PY) -m scripts.assignments $(ASSIGNMENTS) $(NOTEBOOKS)
+	cd $(ASSIGNMENTS) && for name in $(basename $(notdir $(NOTEBOOKS))); do \
+		PATH=$(CURDIR)/$(VENV)/bin:$$PATH nbgrader generate_assignment $$name --force || exit 1; done
+
+## slides: reveal.js slides of every notebook in build/slides/ that present offline (open the
+## .slides.html files): reveal.js, jQuery, require.js, MathJax and the widget embedder come from
+## the npm registry (needs node and npm: apt-get install nodejs npm) and sit in build/slides/lib/
+SLIDES := build/slides
+SLIDES_NPM := reveal.js@4.6.1 jquery@3.7.1 requirejs@2.3.7 mathjax@2.7.9 \
+	@jupyter-widgets/html-manager@1.0.15
 slides: install
-	$(VENV)/bin/jupyter nbconvert --to slides --output-dir build/slides $(NOTEBOOKS)
+	@which node npm >/dev/null || { echo "make slides needs node and npm to fetch reveal.js and \
+	the other libraries the decks load (Debian: apt-get install nodejs npm)"; exit 1; }
+	test "$$(cat $(SLIDES)/.npm/versions 2>/dev/null)" = "$(SLIDES_NPM)" || { npm install \
+		--silent --no-save --no-audit --no-fund --no-package-lock --prefix $(SLIDES)/.npm \
+		$(SLIDES_NPM) && echo "$(SLIDES_NPM)" > $(SLIDES)/.npm/versions; }
+	$(PY) -m scripts.slides $(SLIDES) $(NOTEBOOKS)
 
 ## screenshots: notebooks as HTML and headless-Chromium screenshots in build/screenshots/
 screenshots: install
@@ -90,6 +116,15 @@ install-size: install
 ## bench: measure speed and accuracy; writes benchmarks/results.md
 bench: install
 	$(PY) -m benchmarks.run
+
+.PHONY: hub-load-test assignments puller-link
+## hub-load-test: a class on a real JupyterHub (127.0.0.1, throwaway config): 1, 2, 4 ... USERS
+## users run notebook 00 at once (04 up to HEAVY_USERS); writes benchmarks/class.md and .json
+# Each user's server gives its kernels one math thread (scripts/hub.py), as make test does.
+USERS ?= 8
+HEAVY_USERS ?= 4
+hub-load-test: install
+	$(PY) -m scripts.hub_load_test --users $(USERS) --heavy-users $(HEAVY_USERS)
 
 clean:
 	rm -rf build .pytest_cache .ruff_cache

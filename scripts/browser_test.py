@@ -5,7 +5,10 @@ offline).
 For notebook 00 and notebook 01 (copies in a temporary folder, so that nothing in
 ``notebooks/`` is touched): open it, run all cells, wait until every cell has run without
 an error; click a quiz answer and wait for its feedback; in 01, move the explorer slider
-and wait for the figure to change. Screenshots go to ``build/browser/``.
+and wait for the figure to change. Then the slides: notebook 00 presented live with RISE
+(``jupyterlab-rise``: the cells run during the talk), one of its cells run from the slide;
+and ``make slides``' deck of 00 opened from disk with every network request refused, where
+the right arrow must move to the next slide. Screenshots go to ``build/browser/``.
 
 Needs ``pip install playwright`` (the ``browser`` extra) and Chromium (Debian:
 ``apt-get install chromium``); ``make browser-test`` installs the first and runs
@@ -144,6 +147,69 @@ def move_slider(page, name: str) -> None:
     page.screenshot(path=OUT / f"{Path(name).stem}_explorer.png")
 
 
+DECK = ROOT / "build" / "slides" / "00_start_here.slides.html"
+# The index of the slide on show; reveal.js shows one at a time, a page without it none.
+PRESENT_SLIDE = ("[...document.querySelectorAll('.reveal .slides > section')]"
+                 ".findIndex(s => s.classList.contains('present'))")
+
+
+def present_offline_deck(browser, deck: Path = DECK) -> str:
+    """Open a ``make slides`` deck from disk with the network cut; press the right arrow and
+    check that reveal.js moved to the next slide. Returns the two slide indices."""
+    if not deck.exists():
+        raise AssertionError(f"{deck} is missing: run `make slides` first")
+    context = browser.new_context(offline=True, viewport={"width": 1280, "height": 800})
+    refused = []
+    context.route("**/*", lambda route: route.continue_() if route.request.url.startswith(
+        "file:") else (refused.append(route.request.url), route.abort()))
+    page = context.new_page()
+    page.goto(deck.as_uri())
+    try:
+        page.locator(".reveal.ready").wait_for(timeout=30_000)  # reveal.js ran (by AMD)
+    except Exception as error:
+        raise AssertionError("reveal.js did not start offline: the deck is one long page "
+                             "(does it load reveal.js from a CDN?)") from error
+    before = page.evaluate(PRESENT_SLIDE)
+    page.locator(".reveal").click()
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function(f"({PRESENT_SLIDE}) !== {before}", timeout=10_000)
+    after = page.evaluate(PRESENT_SLIDE)
+    page.screenshot(path=OUT / "slides_offline.png")
+    context.close()
+    scripts = [url for url in refused if not url.endswith((".svg", ".png"))]
+    if scripts:
+        raise AssertionError(f"the offline deck asked the network for {scripts}")
+    return f"slide {before} -> {after}"
+
+
+def present_with_rise(page, port: int, token: str, name: str) -> str:
+    """Present ``name`` with RISE inside JupyterLab's server, move to its first code cell
+    and run it from the slide (Shift+Enter); returns the cell's prompt afterwards."""
+    page.goto(f"http://127.0.0.1:{port}/rise/{name}?token={token}")
+    slides = page.locator(".reveal .slides")
+    slides.wait_for(timeout=60_000)
+    code = page.locator(".reveal .slides section.present .jp-CodeCell:visible")  # not skipped
+    deadline = time.monotonic() + 60
+    while not code.count():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{name}: RISE showed no slide with a code cell")
+        page.keyboard.press("ArrowRight")
+        time.sleep(1)
+    cell = code.first.element_handle()  # this cell, wherever Shift+Enter moves the slides
+    prompt = cell.query_selector(".jp-InputArea-prompt")
+    stored = prompt.inner_text().strip()  # the saved run's count; a fresh kernel's first is 1
+    cell.query_selector(".jp-InputArea-editor").click()
+    page.keyboard.press("Shift+Enter")
+    deadline = time.monotonic() + 120
+    while not re.fullmatch(r"\[\d+\]:", prompt.inner_text().strip()) \
+            or prompt.inner_text().strip() == stored:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{name}: the cell run from the RISE slide did not finish")
+        time.sleep(1)
+    page.screenshot(path=OUT / f"{Path(name).stem}_rise.png")
+    return prompt.inner_text().strip()
+
+
 def main() -> int:
     from playwright.sync_api import sync_playwright
 
@@ -169,6 +235,9 @@ def main() -> int:
                 print(f"{name}: {time.perf_counter() - start:.0f} s")
                 page.locator(".lm-MenuBar-itemLabel", has_text="Kernel").first.click()
                 page.locator(".lm-Menu-itemLabel", has_text="Shut Down Kernel").first.click()
+            prompt = present_with_rise(page, port, token, NOTEBOOKS[0])
+            print(f"{NOTEBOOKS[0]}: presented with RISE, a cell ran from its slide ({prompt})")
+            print(f"offline deck: the right arrow moved reveal.js {present_offline_deck(browser)}")
             browser.close()
     finally:
         os.killpg(lab.pid, 15)
