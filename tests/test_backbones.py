@@ -6,7 +6,10 @@ import torch
 from skimage import data as skdata
 
 from tlteach import data
-from tlteach.backbones import (
+from tlteach.cache import HashMismatchError
+from tlteach.checkpoints import course_cnn_manifest
+from tlteach.claims import check, seeds
+from tlteach.torch.backbones import (
     COURSE_CNNS,
     IMAGENET_MEAN,
     IMAGENET_STD,
@@ -16,9 +19,6 @@ from tlteach.backbones import (
     load_backbone,
     predict_imagenet,
 )
-from tlteach.cache import HashMismatchError
-from tlteach.checkpoints import course_cnn_manifest
-from tlteach.claims import check, seeds
 
 CAT_CLASSES = {"tabby", "tiger cat", "Egyptian cat"}
 
@@ -113,8 +113,8 @@ def test_extract_features_cached_and_keyed_by_weights(lite0, course_cache):
 
 
 def test_course_cnns_reach_their_documented_source_accuracy():
-    from tlteach.pretrain import source_split
     from tlteach.torch import evaluate
+    from tlteach.torch.pretrain import source_split
 
     manifest = course_cnn_manifest()
     assert set(manifest) == set(COURSE_CNNS)
@@ -129,7 +129,7 @@ def test_course_cnns_reach_their_documented_source_accuracy():
 
 
 def test_course_cnn_with_wrong_hash_is_refused(tmp_path, monkeypatch):
-    import tlteach.backbones as backbones
+    import tlteach.torch.backbones as backbones
 
     manifest = course_cnn_manifest()
     manifest["cnn_mnist"]["sha256"] = "0" * 64
@@ -139,7 +139,7 @@ def test_course_cnn_with_wrong_hash_is_refused(tmp_path, monkeypatch):
 
 
 def test_pretrain_script_runs_briefly(tmp_path):
-    from tlteach import pretrain
+    from tlteach.torch import pretrain
 
     manifest = pretrain.main(["--only", "cnn_mnist", "--epochs", "1", "--limit", "300",
                               "--out", str(tmp_path)])

@@ -6,8 +6,13 @@ import pytest
 import torch
 from torch import nn
 
-from tlteach.cost import file_megabytes, flops_per_image, milliseconds_per_image, parameter_count
-from tlteach.distill import distillation_loss
+from tlteach.torch.cost import (
+    file_megabytes,
+    flops_per_image,
+    milliseconds_per_image,
+    parameter_count,
+)
+from tlteach.torch.distill import distillation_loss
 
 
 def test_distillation_loss_by_hand():

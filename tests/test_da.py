@@ -6,7 +6,7 @@ import pytest
 import torch
 from torch import nn
 
-from tlteach.da import (
+from tlteach.torch.da import (
     DomainDiscriminator,
     GradientReversal,
     dann_lambda,
@@ -68,7 +68,7 @@ def test_pseudo_labels_keep_only_confident_rows():
 
 
 def test_digit_domains_shapes_and_held_out_test():
-    from tlteach.da import digit_domains
+    from tlteach.torch.da import digit_domains
 
     d = digit_domains("mnist_m")
     assert d.X_source.shape == (4000, 3, 28, 28) and d.X_target.shape == (4000, 3, 28, 28)
@@ -80,7 +80,7 @@ def test_digit_domains_shapes_and_held_out_test():
 
 
 def test_train_adapted_needs_target_images_for_dann():
-    from tlteach.da import train_adapted
+    from tlteach.torch.da import train_adapted
 
     body, head = nn.Linear(2, 4), nn.Linear(4, 2)
     X, y = torch.randn(8, 2), torch.tensor([0, 1] * 4)

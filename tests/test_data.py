@@ -150,7 +150,7 @@ def test_loaders_and_features_see_the_same_pixels(shape, size):
     # to_tensor gives (extract_features), and each image resized with Pillow.
     import torch
 
-    from tlteach.backbones import to_tensor
+    from tlteach.torch.backbones import to_tensor
 
     X = np.random.default_rng(1).integers(0, 256, shape, dtype=np.uint8)
     batch, _ = next(iter(data.to_torch_loader(X, np.zeros(len(X), int), size=size,

@@ -2,8 +2,8 @@ import numpy as np
 import pytest
 import torch
 
-from tlteach.backbones import load_backbone
-from tlteach.strategies import (
+from tlteach.torch.backbones import load_backbone
+from tlteach.torch.strategies import (
     CS231N_TABLE,
     STRATEGIES,
     Budget,
@@ -82,7 +82,7 @@ def test_layer_outputs_match_a_forward_pass_in_batches(backbone):
     bottom, _ = split_top(model, 7)
     X = tiny_target().X_pool[:5]
     out = layer_outputs(bottom, X, size=64, batch_size=2)
-    from tlteach.backbones import to_tensor
+    from tlteach.torch.backbones import to_tensor
 
     with torch.no_grad():
         assert torch.allclose(out, bottom.eval()(to_tensor(X, 64)), rtol=1e-4, atol=1e-4)

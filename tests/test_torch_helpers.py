@@ -3,7 +3,7 @@ import pytest
 import torch
 from torch import nn
 
-from tlteach.models import SmallCNN
+from tlteach.torch.small_cnn import SmallCNN
 from tlteach.torch import (
     bn_eval_if_frozen,
     evaluate,

@@ -75,6 +75,6 @@ def efficientnet_lite0_arrays() -> dict[str, np.ndarray]:
 
 
 def course_cnn_manifest() -> dict:
-    """What ``python -m tlteach.pretrain`` recorded about the shipped source CNNs."""
+    """What ``python -m tlteach.torch.pretrain`` recorded about the shipped source CNNs."""
     text = resources.files("tlteach.weights").joinpath("manifest.json").read_text()
     return json.loads(text)

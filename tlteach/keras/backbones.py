@@ -1,4 +1,4 @@
-"""Pretrained Keras 3 backbones with the same names as ``tlteach.backbones`` (PyTorch)."""
+"""Pretrained Keras 3 backbones with the same names as ``tlteach.torch.backbones`` (PyTorch)."""
 
 from __future__ import annotations
 

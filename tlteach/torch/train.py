@@ -9,7 +9,6 @@ import torch
 from torch import nn
 
 from tlteach.history import join_phases
-from tlteach.modes import eval_mode, train_mode
 from tlteach.torch.freezing import (
     _check_module,
     bn_eval_if_frozen,
@@ -18,6 +17,7 @@ from tlteach.torch.freezing import (
     spread_lrs,
     unfreeze,
 )
+from tlteach.torch.layer_modes import eval_mode, train_mode
 
 
 def _device_of(model: nn.Module) -> torch.device:
