@@ -7,7 +7,7 @@ NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
 # JupyterLab refuses to run as root (containers, CI) unless told it may.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: lab test install compat browser-test notebooks lint bench robustness student slides screenshots clean
+.PHONY: help lab test install compat browser-test notebooks lint bench robustness student slides screenshots clean
 
 # Tests run two processes side by side (pytest -n 2): one math thread each keeps PyTorch and
 # TensorFlow from oversubscribing the cores (on 2 cores the notebooks took over 19 minutes
@@ -45,6 +45,7 @@ test: install
 	$(ONE_THREAD) $(CPU_lessons) $(PY) -m pytest -n 2 --dist load -m lesson tests/
 	$(ONE_THREAD) $(PY) -m pytest --nbval-lax -n 2 --dist loadfile --no-loadscope-reorder -p scripts.notebook_times --memory-budget 1536 -p scripts.offline --offline notebooks/
 
+## install: make .venv with the course and its tools (again only when the dependencies change)
 install: $(STAMP)
 
 # Reinstall only when the dependencies change. uv (installed into the venv first) downloads
@@ -106,5 +107,12 @@ robustness: install
 bench: install
 	$(PY) -m benchmarks.run
 
+## clean: remove what the targets build (build/, pytest's and ruff's caches)
 clean:
 	rm -rf build .pytest_cache .ruff_cache
+
+## help: list the targets with their descriptions (the "## target: ..." comments)
+help:
+	@awk '/^## [a-z-]+:/ {sub(/^## /, ""); n = index($$0, ":"); \
+		printf "  %-14s%s\n", substr($$0, 1, n - 1), substr($$0, n + 1); next} \
+		/^## / {printf "  %-14s %s\n", "", substr($$0, 4)}' $(firstword $(MAKEFILE_LIST))
