@@ -301,3 +301,19 @@ def test_torchvision_style_efficientnet_is_the_course_network_and_refuses_what_i
         efficientnet_lite0(weights=tvm.EfficientNet_B0_Weights.DEFAULT)
     with pytest.raises(ValueError, match=r"num_classes must be 1000.*classifier\[1\] ="):
         efficientnet_lite0(weights="DEFAULT", num_classes=2)
+
+
+def test_as_backbone_gives_a_trained_body_the_course_cnns_scaling():
+    # A body that averages each channel: white images are 1 in [0, 1], so 1 after the course
+    # CNN's scaling to [-1, 1]; black ones -1.
+    from tlteach.torch.backbones import as_backbone
+
+    identity = torch.nn.Conv2d(3, 3, 1, bias=False)
+    with torch.no_grad():
+        identity.weight.copy_(torch.eye(3).view(3, 3, 1, 1))
+    body = torch.nn.Sequential(identity, torch.nn.AdaptiveAvgPool2d(1), torch.nn.Flatten())
+    backbone = as_backbone("channel-means", body, 3)
+    assert backbone.input_size == 28 and backbone.pooling == "avg"
+    X = np.stack([np.full((10, 12), 255, np.uint8), np.zeros((10, 12), np.uint8)])
+    features = extract_features(backbone, X, cache=False)
+    assert np.allclose(features, [[1, 1, 1], [-1, -1, -1]], atol=1e-6)

@@ -7,7 +7,8 @@ rest, one role each:
 - ``backbones``: pretrained bodies, heads and their preprocessing; features, ImageNet labels;
 - ``efficientnet_lite``: EfficientNet-Lite0 laid out as torchvision's ``efficientnet_b0``;
 - ``freezing``: freeze, unfreeze, freeze_to, param_groups (fastai's vocabulary);
-- ``train``: fit, fine_tune, evaluate, predict_proba, tensor_loader, batched inference;
+- ``train``: fit, fine_tune, evaluate, predict_proba, tensor_loader;
+- ``inference``: the one batched, gradient-free loop behind features and predictions;
 - ``layer_modes``: train/eval flags given back as they were found (eval_mode, train_mode);
 - ``small_cnn``: the course's small source CNN; ``pretrain`` trains the shipped ones;
 - ``strategies``: notebook 04's grid of transfer strategies;
@@ -18,6 +19,7 @@ rest, one role each:
 
 from tlteach.data.pipelines import to_tensor
 from tlteach.torch.backbones import Backbone, extract_features, load_backbone, predict_imagenet
+from tlteach.torch.cost import milliseconds_per_image
 from tlteach.torch.efficientnet_lite import efficientnet_lite0
 from tlteach.torch.freezing import (
     bn_eval_if_frozen,
@@ -40,7 +42,8 @@ from tlteach.torch.train import (
 
 __all__ = [
     "Backbone", "bn_eval_if_frozen", "efficientnet_lite0", "evaluate", "extract_features",
-    "fine_tune", "fit", "freeze", "freeze_to", "load_backbone", "param_groups",
+    "fine_tune", "fit", "freeze", "freeze_to", "load_backbone", "milliseconds_per_image",
+    "param_groups",
     "predict_imagenet", "predict_proba", "spread_lrs", "tensor_loader", "to_tensor",
     "train_epoch", "trainable_parameters", "unfreeze", "units",
 ]  # fmt: skip

@@ -26,11 +26,13 @@ from torchvision.transforms import v2
 
 from tlteach.checkpoints import (
     WeightsUnavailableError,
+    check_imagenet_head,
     course_cnn_manifest,
     efficientnet_lite0_state_dict,
     imagenet_classes,
 )
 from tlteach.data.pipelines import check_images, to_tensor
+from tlteach.torch.inference import batches_of, infer
 from tlteach.torch.layer_modes import eval_mode
 
 IMAGENET_MEAN, IMAGENET_STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
@@ -189,28 +191,43 @@ def load_backbone(name: str, input_shape: tuple[int, int, int] | None = None,
     return backbone
 
 
+def as_backbone(name: str, body: nn.Module, num_features: int,
+                preprocess: nn.Module | None = None, input_size: int = 28) -> Backbone:
+    """A network trained in a notebook as a ``Backbone``, so that ``extract_features`` (and
+    every helper that takes a backbone) treats it as it treats the pretrained ones.
+
+    ``body``: images ``(B, 3, H, W)`` -> features ``(B, num_features)``; ``preprocess``
+    defaults to the course CNN's scaling to ``[-1, 1]``; ``input_size``: the side images are
+    resized to (28, the course CNN's). ``name`` is part of the feature cache key.
+    """
+    if preprocess is None:
+        from tlteach.torch.small_cnn import small_cnn_preprocess
+
+        preprocess = small_cnn_preprocess()
+    return Backbone(name, body, num_features, preprocess, input_size=input_size)
+
+
 def _fingerprint(backbone: Backbone, X: np.ndarray, size: int) -> str:
     """A hash of the body's weights, the images and the size: the feature cache key."""
-    import hashlib
+    from tlteach.cache import fingerprint
 
-    h = hashlib.sha256(f"{backbone.name}|{backbone.pooling}|{size}|{X.shape}|{X.dtype}".encode())
-    for tensor in backbone.body.state_dict().values():
-        h.update(tensor.detach().cpu().contiguous().numpy().tobytes())
-    h.update(np.ascontiguousarray(X).tobytes())
-    return h.hexdigest()[:24]
+    header = f"{backbone.name}|{backbone.pooling}|{size}|{X.shape}|{X.dtype}"
+    weights = (t.detach().cpu().numpy() for t in backbone.body.state_dict().values())
+    return fingerprint(header, [*weights, X])
 
 
-@torch.inference_mode()
 def _forward_features(backbone: Backbone, X: np.ndarray, size: int, batch_size: int,
                       progress: bool) -> np.ndarray:
     from tqdm.auto import tqdm
 
+    if len(X) == 0:
+        return np.zeros((0, backbone.num_features), np.float32)
     dev = next(backbone.body.parameters()).device
-    out = []
-    for start in tqdm(range(0, len(X), batch_size), disable=not progress, desc="features"):
-        x = to_tensor(X[start : start + batch_size], size).to(dev)
-        out.append(backbone.body(backbone.preprocess(x)).float().cpu().numpy())
-    return np.concatenate(out) if out else np.zeros((0, backbone.num_features), np.float32)
+    batches = tqdm(batches_of(X, batch_size), total=-(-len(X) // batch_size),
+                   disable=not progress, desc="features")
+    with eval_mode(backbone.body):
+        return infer(lambda x: backbone.body(backbone.preprocess(to_tensor(x, size).to(dev)))
+                     .float(), batches).numpy()
 
 
 def extract_features(backbone: Backbone, X: np.ndarray, size: int | None = None,
@@ -221,18 +238,13 @@ def extract_features(backbone: Backbone, X: np.ndarray, size: int | None = None,
     The cache key covers the backbone's weights, the images and ``size`` (default
     ``backbone.input_size``), so a changed model or dataset is never served stale features.
     """
-    from tlteach.cache import atomic_write, cache_dir
+    from tlteach.cache import cache_dir, cached_array
 
     check_images(X)
     size = size or backbone.input_size
     path = cache_dir("features") / f"{backbone.name}-{_fingerprint(backbone, X, size)}.npy"
-    if cache and path.exists():
-        return np.load(path)
-    with eval_mode(backbone.body):
-        features = _forward_features(backbone, X, size, batch_size, progress)
-    if cache:
-        atomic_write(path, lambda tmp: np.save(tmp, features))
-    return features
+    return cached_array(path, lambda: _forward_features(backbone, X, size, batch_size, progress),
+                        cache)
 
 
 @torch.inference_mode()
@@ -244,12 +256,7 @@ def predict_imagenet(backbone: Backbone, images, top: int = 5, *,
     """
     from tlteach.data.transforms import center_crop_batch
 
-    if backbone.head is None or backbone.classes is None or len(backbone.classes) != 1000:
-        raise ValueError(f"{backbone.name!r} has no ImageNet head; use an ImageNet backbone "
-                         "such as load_backbone('efficientnet_lite0').")
-    if backbone.pooling != "avg":
-        raise ValueError("The ImageNet head takes average-pooled features: load the backbone "
-                         "with pooling='avg' (the default).")
+    check_imagenet_head(backbone)
     dev = next(backbone.body.parameters()).device
     x = backbone.preprocess(to_tensor(center_crop_batch(images, size)).to(dev))
     with eval_mode(backbone.body, backbone.head):

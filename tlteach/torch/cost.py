@@ -9,9 +9,7 @@ repeated runs after a warm-up call (the first call allocates memory and picks ke
 from __future__ import annotations
 
 import io
-import time
 
-import numpy as np
 import torch
 from torch import nn
 
@@ -44,15 +42,10 @@ def flops_per_image(model: nn.Module, batch: torch.Tensor) -> float:
 
 
 def milliseconds_per_image(model: nn.Module, batch: torch.Tensor, repeats: int = 5) -> float:
-    """Median CPU time per image of a forward pass over ``batch``, in milliseconds."""
-    if repeats < 1:
-        raise ValueError(f"milliseconds_per_image: repeats must be at least 1, got {repeats}.")
+    """Median CPU time per image of a forward pass over ``batch``, in milliseconds (after a
+    warm-up call, in eval mode, without gradients; ``tlteach.timing``)."""
+    from tlteach.timing import milliseconds_per_item
+
     model.eval()
-    times = []
     with torch.no_grad():
-        model(batch)  # warm-up: the first call allocates and picks kernels
-        for _ in range(repeats):
-            start = time.perf_counter()
-            model(batch)
-            times.append(time.perf_counter() - start)
-    return 1000 * float(np.median(times)) / len(batch)
+        return milliseconds_per_item(lambda: model(batch), len(batch), repeats)

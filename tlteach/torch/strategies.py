@@ -32,9 +32,11 @@ from torch import nn
 from tlteach.data import few_shot, load, split, to_torch_loader
 from tlteach.data.pipelines import to_tensor
 from tlteach.history import join_phases
-from tlteach.runtime import seed_everything, trim_memory
+from tlteach.memory import trim_memory
+from tlteach.runtime import seed_everything
 from tlteach.torch.backbones import Backbone
 from tlteach.torch.freezing import freeze, unfreeze, units
+from tlteach.torch.inference import batches_of, infer
 from tlteach.torch.layer_modes import eval_mode
 from tlteach.torch.small_cnn import SmallCNN, small_cnn_preprocess
 from tlteach.torch.train import evaluate, fit, tensor_loader
@@ -150,19 +152,18 @@ def split_top(model: nn.Sequential, n_units: int) -> tuple[nn.Sequential, nn.Seq
     return model[:cut], model[cut:]
 
 
-@torch.inference_mode()
 def layer_outputs(module: nn.Module, inputs: np.ndarray | torch.Tensor, size: int | None = None,
                   batch_size: int = 64) -> torch.Tensor:
     """The outputs of a frozen ``module`` (in eval mode, then given its modes back) for uint8
     images or earlier outputs."""
     dev = next((p.device for p in module.parameters()), torch.device("cpu"))
-    out = []
+
+    def forward(batch: np.ndarray | torch.Tensor) -> torch.Tensor:
+        x = to_tensor(batch, size) if isinstance(batch, np.ndarray) else batch
+        return module(x.to(dev)).float()
+
     with eval_mode(module):
-        for start in range(0, len(inputs), batch_size):
-            batch = inputs[start : start + batch_size]
-            x = to_tensor(batch, size) if isinstance(batch, np.ndarray) else batch
-            out.append(module(x.to(dev)).float().cpu())
-    return torch.cat(out)
+        return infer(forward, batches_of(inputs, batch_size))
 
 
 def _loader(inputs, labels, b: Budget, seed: int, shuffle: bool = False):

@@ -20,6 +20,7 @@ import torch
 from torch import nn
 
 from tlteach.torch.da.dann import DomainDiscriminator, dann_lambda, domain_loss
+from tlteach.torch.inference import batches_of, infer
 from tlteach.torch.layer_modes import eval_mode, train_mode
 
 
@@ -72,13 +73,11 @@ def train_adapted(body: nn.Module, head: nn.Module, X_source: torch.Tensor,
     return history
 
 
-@torch.no_grad()
 def predict(body: nn.Module, head: nn.Module, X: torch.Tensor,
             batch_size: int = 500) -> torch.Tensor:
     """Logits ``(N, C)`` of images ``X``, in eval mode (the modules' modes given back)."""
     with eval_mode(body, head):
-        return torch.cat([head(body(X[i : i + batch_size]))
-                          for i in range(0, len(X), batch_size)])
+        return infer(lambda x: head(body(x)), batches_of(X, batch_size))
 
 
 def accuracy(body: nn.Module, head: nn.Module, X: torch.Tensor, y: torch.Tensor) -> float:
@@ -86,9 +85,7 @@ def accuracy(body: nn.Module, head: nn.Module, X: torch.Tensor, y: torch.Tensor)
     return (predict(body, head, X).argmax(dim=1) == y).float().mean().item()
 
 
-@torch.no_grad()
 def features(body: nn.Module, X: torch.Tensor, batch_size: int = 500) -> np.ndarray:
     """The body's features ``(N, D)`` of images ``X``, in eval mode (its modes given back)."""
     with eval_mode(body):
-        return torch.cat([body(X[i : i + batch_size])
-                          for i in range(0, len(X), batch_size)]).numpy()
+        return infer(body, batches_of(X, batch_size)).numpy()
