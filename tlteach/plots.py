@@ -236,8 +236,10 @@ def _draw_curves(ax: plt.Axes, histories: dict[str, dict], metric: str,
         starts = phase_starts if phase_starts is not None else h.get("phase_starts", [])
         for start in list(starts)[1:]:
             ax.axvline(start + 0.5, color="gray", linestyle=":")
-            ax.text(start + 0.6, ax.get_ylim()[0], phase_label, rotation=90, va="bottom",
-                    fontsize=8, color="gray")
+            # x in epochs, y at the bottom of the panel: still there when the loss panel
+            # switches to a log scale below (a data y of 0 or less has no place on it)
+            ax.text(start + 0.6, 0, phase_label, rotation=90, va="bottom", fontsize=8,
+                    color="gray", transform=ax.get_xaxis_transform())
     ax.set_xlabel("epoch")
     ax.set_ylabel(metric)
     if metric.endswith("loss") and ax.get_lines():
