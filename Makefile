@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
 
-.PHONY: lab test install install-size compat browser-test notebooks lint bench robustness student slides screenshots clean
+.PHONY: help lab test install install-size compat browser-test notebooks lint bench robustness student slides screenshots clean
 
 # CPU=avx2 (or sse41) runs a target as if on an older CPU: PyTorch and TensorFlow then pick
 # other kernels, and get other last bits and other speeds (scripts/robustness.py).
@@ -126,5 +126,12 @@ HEAVY_USERS ?= 4
 hub-load-test: install
 	$(PY) -m scripts.hub_load_test --users $(USERS) --heavy-users $(HEAVY_USERS)
 
+## clean: remove what the targets build (build/, pytest's and ruff's caches)
 clean:
 	rm -rf build .pytest_cache .ruff_cache
+
+## help: list the targets with their descriptions (the "## target: ..." comments)
+help:
+	@awk '/^## [a-z-]+:/ {sub(/^## /, ""); n = index($$0, ":"); \
+		printf "  %-14s%s\n", substr($$0, 1, n - 1), substr($$0, n + 1); next} \
+		/^## / {printf "  %-14s %s\n", "", substr($$0, 4)}' $(firstword $(MAKEFILE_LIST))

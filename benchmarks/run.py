@@ -26,11 +26,16 @@ import torch
 from torch import nn
 
 from tlteach import data, seed_everything
-from tlteach.backbones import extract_features, load_backbone, to_tensor
-from tlteach.cost import file_megabytes, flops_per_image, milliseconds_per_image, parameter_count
-from tlteach.models import SmallCNN, small_cnn_preprocess
-from tlteach.strategies import load_target, run_strategies
 from tlteach.torch import evaluate, fit, freeze, tensor_loader
+from tlteach.torch.backbones import extract_features, load_backbone, to_tensor
+from tlteach.torch.cost import (
+    file_megabytes,
+    flops_per_image,
+    milliseconds_per_image,
+    parameter_count,
+)
+from tlteach.torch.small_cnn import SmallCNN, small_cnn_preprocess
+from tlteach.torch.strategies import load_target, run_strategies
 
 OUT = Path(__file__).with_name("results.md")
 SIZE, EPOCHS, SHOTS, SEED = 96, 10, 50, 0
@@ -155,7 +160,7 @@ def model_costs(backbone, X_train, y_train, X_test, y_test) -> str:
 
 def dann_anchor() -> str:
     """Source only -> DANN on MNIST -> MNIST-M as notebook 05 runs it (seed SEED)."""
-    from tlteach.da import accuracy, digit_domains, source_then_dann
+    from tlteach.torch.da import accuracy, digit_domains, source_then_dann
 
     domains = digit_domains("mnist_m")
     source, dann = source_then_dann(domains, seed=SEED)
@@ -181,8 +186,9 @@ def anchors(backbone) -> str:
          "60,000 source images, far longer training)", dann_anchor()),
     ])
     return f"""Published numbers come from other data and budgets; they show the scale a reader
-may expect, not a like-for-like comparison. Course numbers: `tlteach.strategies.run_strategies`,
-EfficientNet-Lite0 (ImageNet) at 64 px on animal silhouettes, {2 * shots} training images
+may expect, not a like-for-like comparison. Course numbers:
+`tlteach.torch.strategies.run_strategies`, EfficientNet-Lite0 (ImageNet) at 64 px on animal
+silhouettes, {2 * shots} training images
 ({shots} per class), {len(target.y_test)} test images, seed {SEED}.
 
 | setting | published | this course, measured here |

@@ -30,6 +30,8 @@ TORCH_ONLY = {
     "param_groups": "optimizer parameter groups are PyTorch's API",
     "spread_lrs": "the rates for param_groups",
     "tensor_loader": "a DataLoader over arrays; Keras takes arrays as they are: fit(m, (X, y))",
+    "to_tensor": "uint8 arrays to PyTorch's (N, 3, H, W) floats in [0, 1]; Keras takes the "
+                 "arrays as they are",
     "train_epoch": "PyTorch's training loop; Keras has model.fit",
 }
 KERAS_ONLY = {

@@ -6,7 +6,10 @@ import torch
 from skimage import data as skdata
 
 from tlteach import data
-from tlteach.backbones import (
+from tlteach.cache import HashMismatchError
+from tlteach.checkpoints import course_cnn_manifest
+from tlteach.claims import check, seeds
+from tlteach.torch.backbones import (
     COURSE_CNNS,
     IMAGENET_MEAN,
     IMAGENET_STD,
@@ -16,9 +19,6 @@ from tlteach.backbones import (
     load_backbone,
     predict_imagenet,
 )
-from tlteach.cache import HashMismatchError
-from tlteach.checkpoints import course_cnn_manifest
-from tlteach.claims import check, seeds
 
 CAT_CLASSES = {"tabby", "tiger cat", "Egyptian cat"}
 
@@ -113,8 +113,8 @@ def test_extract_features_cached_and_keyed_by_weights(lite0, course_cache):
 
 
 def test_course_cnns_reach_their_documented_source_accuracy():
-    from tlteach.pretrain import source_split
     from tlteach.torch import evaluate
+    from tlteach.torch.pretrain import source_split
 
     manifest = course_cnn_manifest()
     assert set(manifest) == set(COURSE_CNNS)
@@ -129,7 +129,7 @@ def test_course_cnns_reach_their_documented_source_accuracy():
 
 
 def test_course_cnn_with_wrong_hash_is_refused(tmp_path, monkeypatch):
-    import tlteach.backbones as backbones
+    import tlteach.torch.backbones as backbones
 
     manifest = course_cnn_manifest()
     manifest["cnn_mnist"]["sha256"] = "0" * 64
@@ -139,7 +139,7 @@ def test_course_cnn_with_wrong_hash_is_refused(tmp_path, monkeypatch):
 
 
 def test_pretrain_script_runs_briefly(tmp_path):
-    from tlteach import pretrain
+    from tlteach.torch import pretrain
 
     manifest = pretrain.main(["--only", "cnn_mnist", "--epochs", "1", "--limit", "300",
                               "--out", str(tmp_path)])
@@ -301,3 +301,19 @@ def test_torchvision_style_efficientnet_is_the_course_network_and_refuses_what_i
         efficientnet_lite0(weights=tvm.EfficientNet_B0_Weights.DEFAULT)
     with pytest.raises(ValueError, match=r"num_classes must be 1000.*classifier\[1\] ="):
         efficientnet_lite0(weights="DEFAULT", num_classes=2)
+
+
+def test_as_backbone_gives_a_trained_body_the_course_cnns_scaling():
+    # A body that averages each channel: white images are 1 in [0, 1], so 1 after the course
+    # CNN's scaling to [-1, 1]; black ones -1.
+    from tlteach.torch.backbones import as_backbone
+
+    identity = torch.nn.Conv2d(3, 3, 1, bias=False)
+    with torch.no_grad():
+        identity.weight.copy_(torch.eye(3).view(3, 3, 1, 1))
+    body = torch.nn.Sequential(identity, torch.nn.AdaptiveAvgPool2d(1), torch.nn.Flatten())
+    backbone = as_backbone("channel-means", body, 3)
+    assert backbone.input_size == 28 and backbone.pooling == "avg"
+    X = np.stack([np.full((10, 12), 255, np.uint8), np.zeros((10, 12), np.uint8)])
+    features = extract_features(backbone, X, cache=False)
+    assert np.allclose(features, [[1, 1, 1], [-1, -1, -1]], atol=1e-6)

@@ -6,8 +6,13 @@ import pytest
 import torch
 from torch import nn
 
-from tlteach.cost import file_megabytes, flops_per_image, milliseconds_per_image, parameter_count
-from tlteach.distill import distillation_loss
+from tlteach.torch.cost import (
+    file_megabytes,
+    flops_per_image,
+    milliseconds_per_image,
+    parameter_count,
+)
+from tlteach.torch.distill import distillation_loss
 
 
 def test_distillation_loss_by_hand():
@@ -67,3 +72,14 @@ def test_flops_per_image_by_hand():
     conv = nn.Conv2d(1, 4, 3, padding=1, bias=False)
     assert flops_per_image(conv, torch.zeros(2, 1, 8, 8)) == 2 * 8 * 8 * 4 * 9
     assert conv.training  # counted in eval mode, its own mode left as it was
+
+
+def test_milliseconds_per_item_is_the_median_after_a_warm_up(monkeypatch):
+    # perf_counter reads 0, 1, 1, 4, 4, 6: calls of 1, 3 and 2 s after the warm-up (which is
+    # not timed); the median 2 s over a batch of 4 is 500 ms per item.
+    from tlteach import timing
+
+    clock, calls = iter([0.0, 1.0, 1.0, 4.0, 4.0, 6.0]), []
+    monkeypatch.setattr(timing.time, "perf_counter", lambda: next(clock))
+    assert timing.milliseconds_per_item(lambda: calls.append(1), 4, repeats=3) == 500.0
+    assert len(calls) == 4  # the warm-up and three timed calls

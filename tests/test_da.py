@@ -6,7 +6,7 @@ import pytest
 import torch
 from torch import nn
 
-from tlteach.da import (
+from tlteach.torch.da import (
     DomainDiscriminator,
     GradientReversal,
     dann_lambda,
@@ -68,7 +68,7 @@ def test_pseudo_labels_keep_only_confident_rows():
 
 
 def test_digit_domains_shapes_and_held_out_test():
-    from tlteach.da import digit_domains
+    from tlteach.torch.da import digit_domains
 
     d = digit_domains("mnist_m")
     assert d.X_source.shape == (4000, 3, 28, 28) and d.X_target.shape == (4000, 3, 28, 28)
@@ -80,13 +80,23 @@ def test_digit_domains_shapes_and_held_out_test():
 
 
 def test_train_adapted_needs_target_images_for_dann():
-    from tlteach.da import train_adapted
+    from tlteach.torch.da import train_adapted
 
     body, head = nn.Linear(2, 4), nn.Linear(4, 2)
     X, y = torch.randn(8, 2), torch.tensor([0, 1] * 4)
     with pytest.raises(ValueError, match="pass X_target"):
         train_adapted(body, head, X, y, steps=1, discriminator=DomainDiscriminator(4))
-    history = train_adapted(body, head, X, y, steps=4, X_target=torch.randn(8, 2),
-                            discriminator=DomainDiscriminator(4), batch_size=4, log_every=2)
-    assert history["step"] == [2, 4] and 0.0 <= history["domain_accuracy"][-1] <= 1.0
-    assert history["lambda"][0] == dann_lambda(1 / 4)
+    # Source images -1, target images +1, features = images (the body is the identity),
+    # and a discriminator that is one weight: logits -w (source) and +w (target), so it tells
+    # every image's domain with w = 1 and none with w = -1; lr=0 keeps it so.
+    for w, expected in ((1.0, 1.0), (-1.0, 0.0)):
+        discriminator = DomainDiscriminator(1)
+        discriminator.net = nn.Linear(1, 1)
+        with torch.no_grad():
+            discriminator.net.weight.fill_(w)
+            discriminator.net.bias.zero_()
+        history = train_adapted(nn.Identity(), nn.Linear(1, 2), -torch.ones(8, 1), y, steps=4,
+                                X_target=torch.ones(8, 1), discriminator=discriminator,
+                                lr=0.0, batch_size=4, log_every=2)
+        assert history["step"] == [2, 4] and history["domain_accuracy"] == [expected] * 2
+        assert history["lambda"] == [dann_lambda(1 / 4), dann_lambda(3 / 4)]

@@ -13,7 +13,7 @@ import pytest
 
 from tlteach import seed_everything
 from tlteach.claims import check, seeds
-from tlteach.da import (
+from tlteach.torch.da import (
     accuracy,
     digit_body,
     digit_domains,

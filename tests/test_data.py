@@ -143,22 +143,38 @@ def test_torch_loader_batches_hold_what_the_per_image_transform_gives(shape, siz
     assert fast.dataset[5][0].shape == slow.dataset[5][0].shape  # indexing still works
 
 
-@pytest.mark.parametrize("shape", [(40, 28, 28), (40, 19, 23, 3)])
-@pytest.mark.parametrize("size", [None, 64])
-def test_loaders_and_features_see_the_same_pixels(shape, size):
-    # One image-to-tensor path: what a loader gives (fine-tuning) is bit for bit what
-    # to_tensor gives (extract_features), and each image resized with Pillow.
+def test_loader_gives_known_pixels_scaled_to_0_1_in_rgb():
+    # Grayscale 0, 51, 102, 255 repeated to three channels, divided by 255.
     import torch
 
-    from tlteach.backbones import to_tensor
+    X = np.array([[[0, 255], [51, 102]]], np.uint8)
+    batch, labels = next(iter(data.to_torch_loader(X, np.array([7]))))
+    expected = torch.tensor([[0.0, 1.0], [0.2, 0.4]]).expand(1, 3, 2, 2)
+    assert batch.shape == (1, 3, 2, 2) and labels.tolist() == [7]
+    assert torch.allclose(batch, expected, rtol=0, atol=1e-7)
 
-    X = np.random.default_rng(1).integers(0, 256, shape, dtype=np.uint8)
+
+@pytest.mark.parametrize("shape", [(2, 28, 28), (2, 19, 23, 3)])
+@pytest.mark.parametrize("size", [None, 64])
+def test_loaders_and_features_see_the_same_known_pixels(shape, size):
+    # One image-to-tensor path for a loader (fine-tuning) and to_tensor (extract_features):
+    # images of one colour keep it through any resize, so both give exactly colour / 255.
+    import torch
+
+    from tlteach.torch import to_tensor
+
+    colours = np.array([[255, 0, 51], [10, 20, 30]], np.uint8)
+    if len(shape) == 3:  # grayscale: the first channel's value, repeated to RGB
+        X = np.broadcast_to(colours[:, :1, None], shape).copy()
+        colours = np.repeat(colours[:, :1], 3, axis=1)
+    else:
+        X = np.broadcast_to(colours[:, None, None, :], shape).copy()
+    side = shape[1:3] if size is None else (size, size)
+    expected = (torch.from_numpy(colours).float() / 255)[:, :, None, None].expand(2, 3, *side)
     batch, _ = next(iter(data.to_torch_loader(X, np.zeros(len(X), int), size=size,
                                               batch_size=len(X))))
-    assert torch.equal(batch, to_tensor(X, size))
-    rgb = data.to_rgb(X if size is None else data.resize_images(X, size))
-    pixels = (batch * 255).round().to(torch.uint8).permute(0, 2, 3, 1)
-    assert torch.equal(pixels, torch.from_numpy(rgb))
+    assert torch.equal(batch, expected)
+    assert torch.equal(to_tensor(X, size), expected)
 
 
 @pytest.mark.parametrize("images", [np.zeros((4, 8, 8), np.float32),

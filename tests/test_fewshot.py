@@ -66,7 +66,11 @@ def test_prototype_classifier_on_a_toy_set():
 def test_mean_ci95():
     mean, half = mean_ci95([0.5, 0.7, 0.6, 0.8])
     assert mean == pytest.approx(0.65)
-    assert half == pytest.approx(1.96 * np.std([0.5, 0.7, 0.6, 0.8]) / 2)
+    # deviations +-0.15, +-0.05: sample variance (2 * 0.0225 + 2 * 0.0025) / 3 = 0.05 / 3,
+    # so s / sqrt(4) = 0.0645497; Student's t for 3 degrees of freedom, 97.5%: 3.182446
+    # (the tables); the half-width is 3.182446 * 0.0645497 = 0.2054260
+    assert half == pytest.approx(0.2054260, abs=1e-6)
+    assert mean_ci95([0.3]) == (0.3, pytest.approx(float("nan"), nan_ok=True))
     with pytest.raises(ValueError):
         mean_ci95([])
 

@@ -7,10 +7,10 @@ import pytest
 import torch
 from skimage import data as skdata
 
-from tlteach.backbones import WeightsUnavailableError, to_tensor
-from tlteach.backbones import extract_features as extract_torch_features
-from tlteach.backbones import load_backbone as load_torch_backbone
 from tlteach.data.transforms import center_crop_batch
+from tlteach.torch.backbones import WeightsUnavailableError, to_tensor
+from tlteach.torch.backbones import extract_features as extract_torch_features
+from tlteach.torch.backbones import load_backbone as load_torch_backbone
 
 
 @pytest.fixture(scope="module")

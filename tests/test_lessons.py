@@ -11,9 +11,9 @@ import torch
 from torch import nn
 
 from tlteach import data, seed_everything
-from tlteach.backbones import extract_features, load_backbone
 from tlteach.claims import check, seeds
 from tlteach.torch import evaluate, fit, tensor_loader
+from tlteach.torch.backbones import extract_features, load_backbone
 
 SEEDS = seeds(default=(0, 1, 2))
 EPOCHS, LR, SIZE = 30, 1e-3, 64  # the size of notebooks 02 and 03

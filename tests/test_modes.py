@@ -6,11 +6,10 @@ import pytest
 import torch
 from torch import nn
 
-from tlteach import da
-from tlteach.backbones import extract_features, load_backbone, predict_imagenet
-from tlteach.modes import eval_mode, modes_of, train_mode
-from tlteach.strategies import layer_outputs
-from tlteach.torch import evaluate, fit, freeze, predict_proba, train_epoch
+from tlteach.torch import da, evaluate, fit, freeze, predict_proba, train_epoch
+from tlteach.torch.backbones import extract_features, load_backbone, predict_imagenet
+from tlteach.torch.layer_modes import eval_mode, modes_of, train_mode
+from tlteach.torch.strategies import layer_outputs
 
 
 def mixed_model() -> nn.Sequential:

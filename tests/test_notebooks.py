@@ -9,6 +9,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
+import tlteach
+
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 REPO = "tlteach/tlteach"
@@ -47,8 +49,27 @@ def test_setup_cell_installs_only_on_colab(path):
     setup = nbformat.read(path, as_version=4).cells[2]
     assert setup.cell_type == "code"
     assert 'if "google.colab" in sys.modules:' in setup.source
-    assert f"git+https://github.com/{REPO}@main" in setup.source
+    assert f"git+https://github.com/{REPO}@" in setup.source
     assert "report_install(" in setup.source  # says which of Colab's packages it kept
+
+
+TAG_LATER = {"07_your_own_images_keras.ipynb", "07_your_own_images_pytorch.ipynb"}
+"""Notebooks whose setup cell still installs the tip of main: it changes with their rewrite."""
+
+
+@pytest.mark.parametrize("path", [
+    pytest.param(p, marks=pytest.mark.xfail(strict=True, reason="still installs main"))
+    if p.name in TAG_LATER else p for p in NOTEBOOKS], ids=lambda p: p.name)
+def test_colab_installs_the_release_the_notebook_was_written_for(path):
+    # The tip of main may have moved on (renamed a helper): the tag of this package version
+    # is the code the notebook's committed outputs came from.
+    setup = nbformat.read(path, as_version=4).cells[2]
+    assert f"git+https://github.com/{REPO}@v{tlteach.__version__}\"" in setup.source
+
+
+def test_package_version_is_the_one_pyproject_declares():
+    text = (ROOT / "pyproject.toml").read_text()
+    assert f'\nversion = "{tlteach.__version__}"\n' in text
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from tlteach import plots
+from tlteach.history import join_phases
 
 
 @pytest.fixture(autouse=True)
@@ -117,3 +118,18 @@ def test_confidence_threshold_counts_the_answers_kept_and_their_accuracy():
     share, accuracy = (line.get_ydata() for line in fig.axes[0].lines[:2])
     assert share[0] == 1.0 and accuracy[0] == 0.5  # threshold 0: everything answered
     assert plots.confidence_threshold(y, p, 0.95).axes[0].get_title().endswith("none of them right")
+
+
+def test_phase_label_stays_on_a_log_scale_loss_panel():
+    # Losses from 2 down to 0.05: a linear panel's lower limit is below 0, where a log scale
+    # has no place; the label sits at the bottom of the panel (axes coordinates) instead, so
+    # the figure keeps its 3.5-inch height when cropped to what it draws.
+    first = {"epoch": list(range(1, 31)), "loss": list(np.linspace(2, 0.05, 30)),
+             "val_loss": list(np.linspace(2, 0.1, 30))}
+    second = {"epoch": [31, 32], "loss": [0.04, 0.03], "val_loss": [0.08, 0.07]}
+    fig = plots.learning_curves(join_phases(first, second), metric="loss")
+    label = next(t for t in fig.axes[0].texts if t.get_text() == "fine-tuning starts")
+    assert label.get_position() == (30.6, 0)
+    fig.canvas.draw()
+    assert fig.get_tightbbox().height < 4
+    plt.close(fig)

@@ -12,9 +12,9 @@ keeps its outputs), so one seed takes a few minutes on one CPU core.
 import numpy as np
 import pytest
 
-from tlteach.backbones import load_backbone
 from tlteach.claims import check, seeds
-from tlteach.strategies import Budget, load_target, run_strategies
+from tlteach.torch.backbones import load_backbone
+from tlteach.torch.strategies import Budget, load_target, run_strategies
 
 SEEDS = seeds(default=(4,))
 CLOSE = ("scratch", "frozen", "frozen early", "fine-tune all")

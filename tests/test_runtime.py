@@ -8,6 +8,7 @@ import pytest
 import torch
 
 import tlteach
+import tlteach.memory
 
 
 def test_seed_everything_repeats_python_numpy_and_torch():
@@ -79,11 +80,11 @@ _HELD_AFTER_FREE = """
 import sys
 import numpy as np
 import psutil
-import tlteach.runtime
+import tlteach.memory
 
 np.ones(1 << 21)  # a freed 16 MiB block: glibc raises its mmap threshold past 4 MiB
 if sys.argv[1] == "before":
-    assert tlteach.runtime.return_freed_memory() is True
+    assert tlteach.memory.return_freed_memory() is True
 rss = psutil.Process().memory_info().rss
 blocks, pins = [], []
 for _ in range(40):  # 160 MiB of 4 MiB blocks, each followed by a small block that stays
@@ -91,9 +92,9 @@ for _ in range(40):  # 160 MiB of 4 MiB blocks, each followed by a small block t
     pins.append(np.ones(1024))
 del blocks
 if sys.argv[1] == "after":
-    assert tlteach.runtime.return_freed_memory() is True
+    assert tlteach.memory.return_freed_memory() is True
 if sys.argv[1] == "trim":
-    assert tlteach.runtime.trim_memory() is True
+    assert tlteach.memory.trim_memory() is True
 print((psutil.Process().memory_info().rss - rss) / 2**20)
 """
 
@@ -119,7 +120,7 @@ def test_return_freed_memory_collects_garbage_first():
     node.itself = node  # a reference cycle: only the garbage collector frees it
     ref = weakref.ref(node)
     del node
-    tlteach.runtime.return_freed_memory()
+    tlteach.memory.return_freed_memory()
     assert ref() is None
 
 
@@ -131,7 +132,7 @@ import keras
 import numpy as np
 from tensorflow.python.framework.func_graph import FuncGraph
 
-from tlteach.runtime import free_traced_graphs
+from tlteach.memory import free_traced_graphs
 
 
 def graphs() -> int:
@@ -176,6 +177,13 @@ def test_free_traced_graphs_frees_the_training_steps_of_deleted_models():
 
 
 def test_free_traced_graphs_imports_no_tensorflow():
-    code = ("import sys\nfrom tlteach.runtime import free_traced_graphs\n"
+    code = ("import sys\nfrom tlteach.memory import free_traced_graphs\n"
             "assert free_traced_graphs() == 0 and 'tensorflow' not in sys.modules\n")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_the_keras_notebooks_reach_the_memory_workarounds_through_runtime():
+    # notebooks 02 and 03 (Keras) call tlteach.runtime.return_freed_memory() and
+    # tlteach.runtime.free_traced_graphs() after `import tlteach`
+    for name in ("free_traced_graphs", "return_freed_memory", "trim_memory"):
+        assert getattr(tlteach.runtime, name) is getattr(tlteach.memory, name)

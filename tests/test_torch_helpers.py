@@ -1,9 +1,10 @@
+import math
+
 import numpy as np
 import pytest
 import torch
 from torch import nn
 
-from tlteach.models import SmallCNN
 from tlteach.torch import (
     bn_eval_if_frozen,
     evaluate,
@@ -18,6 +19,7 @@ from tlteach.torch import (
     unfreeze,
     units,
 )
+from tlteach.torch.small_cnn import SmallCNN
 
 
 def tiny_data(n=64, classes=3, seed=0):
@@ -107,8 +109,19 @@ def test_fit_evaluate_and_predict_take_arrays_as_keras_does():
     model = nn.Linear(4, 3)
     history = fit(model, (X, y), (X, y), epochs=5, batch_size=16, lr=1e-1, progress=False)
     assert history["epoch"] == [1, 2, 3, 4, 5] and history["val_accuracy"][-1] > 0.9
-    assert evaluate(model, (X, y))["accuracy"] == history["val_accuracy"][-1]
     assert predict_proba(model, (X, y)).shape == (120, 3)
+    # A model that always answers class 0 (logits 1, 0, 0), left as it is by lr=0: 40 of the
+    # 120 labels are 0, and the cross-entropy is log(e + 2) - 1 on those, log(e + 2) on the
+    # others, so its mean is log(e + 2) - 1/3.
+    constant = nn.Linear(4, 3)
+    with torch.no_grad():
+        constant.weight.zero_()
+        constant.bias.copy_(torch.tensor([1.0, 0.0, 0.0]))
+    history = fit(constant, (X, y), (X, y), epochs=1, batch_size=16, lr=0.0, progress=False)
+    expected = {"loss": math.log(math.e + 2) - 1 / 3, "accuracy": 1 / 3}
+    assert history["val_accuracy"] == [pytest.approx(expected["accuracy"])]
+    assert history["val_loss"] == [pytest.approx(expected["loss"], rel=1e-6)]
+    assert evaluate(constant, (X, y)) == pytest.approx(expected, rel=1e-6)
     images = rng.integers(0, 255, (4, 8, 8, 3), dtype=np.uint8)
     with pytest.raises(ValueError, match="to_torch_loader"):
         fit(SmallCNN(num_classes=3, width=4), (images, y[:4]), progress=False)
@@ -210,7 +223,14 @@ def test_evaluate_and_predict_run_a_model_without_float_parameters():
         def forward(self, x):
             return 2 * x.flatten(1)[:, :3]
 
-    data = tiny_data()
+    # Inputs one-hot for classes 0, 1, 2, 1 against labels 0, 1, 2, 0: logits 2 * one-hot,
+    # so 3 of 4 right; each cross-entropy is log(e^2 + 2) - 2 where right and log(e^2 + 2)
+    # where wrong, a mean of log(e^2 + 2) - 1.5; each probability row (e^2, 1, 1) / (e^2 + 2).
+    x = torch.eye(3)[torch.tensor([0, 1, 2, 1])]
+    data = [(x, torch.tensor([0, 1, 2, 0]))]
     assert not list(Doubler().parameters())
-    assert 0 <= evaluate(Doubler(), data)["accuracy"] <= 1
-    assert predict_proba(Doubler(), data).shape == (64, 3)
+    expected = {"loss": math.log(math.e**2 + 2) - 1.5, "accuracy": 0.75}
+    assert evaluate(Doubler(), data) == pytest.approx(expected, rel=1e-6)
+    row = np.array([math.e**2, 1.0, 1.0]) / (math.e**2 + 2)
+    assert np.allclose(predict_proba(Doubler(), data)[0], row, rtol=1e-6)
+    assert np.allclose(predict_proba(Doubler(), data)[1], row[[1, 0, 2]], rtol=1e-6)

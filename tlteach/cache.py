@@ -1,4 +1,4 @@
-"""The course's cache directory, file hashes and atomic writes.
+"""The course's cache directory, file hashes, atomic writes and cached arrays.
 
 Everything tlteach derives (MNIST-M, converted Keras weights, cached features) lives in
 one directory: ``$TLTEACH_CACHE`` if set, else the user cache (``~/.cache/tlteach`` on
@@ -11,9 +11,10 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
+import numpy as np
 import pooch
 
 
@@ -26,12 +27,8 @@ def cache_dir(*parts: str) -> Path:
 
 
 def sha256_file(path: str | os.PathLike) -> str:
-    """The SHA-256 hex digest of a file."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+    """The SHA-256 hex digest of a file (``pooch.file_hash``)."""
+    return pooch.file_hash(os.fspath(path), alg="sha256")
 
 
 class HashMismatchError(RuntimeError):
@@ -66,3 +63,26 @@ def atomic_write(path: str | os.PathLike, write: Callable[[Path], None]) -> Path
     finally:
         tmp_path.unlink(missing_ok=True)
     return path
+
+
+def fingerprint(header: str, arrays: Iterable[np.ndarray]) -> str:
+    """A short hash (24 hex digits) of ``header`` and the bytes of ``arrays``, in order: the
+    key of a cached result that depends on weights and data."""
+    digest = hashlib.sha256(header.encode())
+    for array in arrays:
+        digest.update(np.ascontiguousarray(array).tobytes())
+    return digest.hexdigest()[:24]
+
+
+def cached_array(path: str | os.PathLike, compute: Callable[[], np.ndarray],
+                 cache: bool = True) -> np.ndarray:
+    """The array saved at ``path`` if there is one; else ``compute()``, saved there
+    atomically. ``cache=False`` computes and saves nothing. Both frameworks' feature caches
+    (``extract_features``) go through it, with a ``fingerprint`` in the file name."""
+    path = Path(path)
+    if cache and path.exists():
+        return np.load(path)
+    array = compute()
+    if cache:
+        atomic_write(path, lambda tmp: np.save(tmp, array))
+    return array

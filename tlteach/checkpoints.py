@@ -1,4 +1,5 @@
-"""Pretrained weights that ship with pip: hashes, safe loading and the ImageNet class names.
+"""Pretrained weights that ship with pip: hashes, safe loading, the ImageNet class names and
+the check that a backbone has its ImageNet head (both frameworks' ``predict_imagenet``).
 
 This module imports neither torchvision nor Keras, so both framework sides can use it
 (importing torchvision after TensorFlow in one process crashes, so the Keras side must
@@ -29,6 +30,17 @@ def imagenet_classes() -> list[str]:
     """The 1,000 ImageNet class names in index order (torchvision's list, shipped offline)."""
     text = resources.files("tlteach").joinpath("imagenet_classes.json").read_text()
     return json.loads(text)
+
+
+def check_imagenet_head(backbone) -> None:
+    """Raise a ``ValueError`` that says what to load unless ``backbone`` (either framework's
+    ``Backbone``) has its ImageNet head (1,000 classes) on average-pooled features."""
+    if backbone.head is None or backbone.classes is None or len(backbone.classes) != 1000:
+        raise ValueError(f"{backbone.name!r} has no ImageNet head; use an ImageNet backbone "
+                         "such as load_backbone('efficientnet_lite0').")
+    if backbone.pooling != "avg":
+        raise ValueError("The ImageNet head takes average-pooled features: load the backbone "
+                         "with pooling='avg' (the default).")
 
 
 def efficientnet_lite0_state_dict() -> dict:
@@ -75,6 +87,6 @@ def efficientnet_lite0_arrays() -> dict[str, np.ndarray]:
 
 
 def course_cnn_manifest() -> dict:
-    """What ``python -m tlteach.pretrain`` recorded about the shipped source CNNs."""
+    """What ``python -m tlteach.torch.pretrain`` recorded about the shipped source CNNs."""
     text = resources.files("tlteach.weights").joinpath("manifest.json").read_text()
     return json.loads(text)

@@ -1,58 +1,6 @@
-"""What a PyTorch model costs to keep and to run: parameters, file size, arithmetic and CPU
-time per image.
+"""Moved to ``tlteach.torch.cost``: this old path keeps working, with a
+DeprecationWarning, until the next release."""
 
-Latency depends on the machine, the thread count and the batch size: compare models only
-when measured here, at the same ``torch.get_num_threads()``, and report the median of
-repeated runs after a warm-up call (the first call allocates memory and picks kernels).
-"""
+from tlteach._moved import moved_to
 
-from __future__ import annotations
-
-import io
-import time
-
-import numpy as np
-import torch
-from torch import nn
-
-
-def parameter_count(model: nn.Module) -> int:
-    """The number of parameters of ``model`` (trainable or not)."""
-    return sum(p.numel() for p in model.parameters())
-
-
-def file_megabytes(model: nn.Module) -> float:
-    """The size of ``torch.save(model.state_dict())`` in megabytes (10^6 bytes): what a
-    checkpoint of the weights takes on disk (quantized weights included)."""
-    buffer = io.BytesIO()
-    torch.save(model.state_dict(), buffer)
-    return buffer.getbuffer().nbytes / 1e6
-
-
-def flops_per_image(model: nn.Module, batch: torch.Tensor) -> float:
-    """Floating-point operations of one forward pass per image, as PyTorch's
-    ``torch.utils.flop_counter.FlopCounterMode`` counts them (a multiply-add is 2 FLOPs;
-    matrix products and convolutions only, which dominate a network's arithmetic), in eval
-    mode; the model's own mode is restored afterwards."""
-    from torch.utils.flop_counter import FlopCounterMode
-
-    from tlteach.modes import eval_mode
-
-    with eval_mode(model), FlopCounterMode(display=False) as counter, torch.no_grad():
-        model(batch)
-    return counter.get_total_flops() / len(batch)
-
-
-def milliseconds_per_image(model: nn.Module, batch: torch.Tensor, repeats: int = 5) -> float:
-    """Median CPU time per image of a forward pass over ``batch``, in milliseconds."""
-    if repeats < 1:
-        raise ValueError(f"milliseconds_per_image: repeats must be at least 1, got {repeats}.")
-    model.eval()
-    times = []
-    with torch.no_grad():
-        model(batch)  # warm-up: the first call allocates and picks kernels
-        for _ in range(repeats):
-            start = time.perf_counter()
-            model(batch)
-            times.append(time.perf_counter() - start)
-    return 1000 * float(np.median(times)) / len(batch)
+__getattr__ = moved_to("tlteach.torch.cost", "tlteach.cost")

@@ -3,8 +3,9 @@
 **Episodes** (Vinyals et al., *Matching Networks for One Shot Learning*, NeurIPS 2016): an
 N-way K-shot episode draws N classes, K labelled *support* examples of each and Q *query*
 examples of each; a method sees the support set and is scored on the queries. Accuracy is
-the mean over many fresh episodes with its 95% confidence interval,
-``1.96 * std(per-episode accuracy) / sqrt(episodes)``.
+the mean over many fresh episodes with its 95% confidence interval, Student's t-interval
+``t_{0.975, n-1} * s / sqrt(n)`` over the ``n`` per-episode accuracies (``s``: their sample
+standard deviation; ``t`` is about 1.96 for hundreds of episodes).
 
 **Prototypes** (Snell et al., *Prototypical Networks for Few-shot Learning*, NeurIPS 2017): a
 class's prototype is the mean of its support features, ``c_k = mean_i f(x_i)`` over
@@ -84,11 +85,17 @@ def prototype_predict(support: np.ndarray, y_support: np.ndarray,
 
 
 def mean_ci95(values) -> tuple[float, float]:
-    """Mean and half-width of its 95% confidence interval, ``1.96 * std / sqrt(n)``."""
+    """Mean and half-width of its 95% confidence interval, Student's t-interval
+    ``t_{0.975, n-1} * s / sqrt(n)`` (``scipy.stats``); the half-width is NaN for one value."""
+    from scipy import stats
+
     values = np.asarray(values, dtype=float)
     if values.size == 0:
         raise ValueError("mean_ci95 needs at least one value.")
-    return float(values.mean()), float(1.96 * values.std() / np.sqrt(values.size))
+    if values.size == 1:
+        return float(values[0]), float("nan")
+    half = stats.t.ppf(0.975, values.size - 1) * stats.sem(values)
+    return float(values.mean()), float(half)
 
 
 def conse_predict(seen_probabilities: np.ndarray, seen_names: np.ndarray,
@@ -103,8 +110,8 @@ def conse_predict(seen_probabilities: np.ndarray, seen_names: np.ndarray,
 
 def softmax(scores: np.ndarray, temperature: float = 1.0) -> np.ndarray:
     """Row-wise softmax of ``scores / temperature``."""
+    from scipy.special import softmax as scipy_softmax
+
     if temperature <= 0:
         raise ValueError(f"temperature={temperature}: it must be positive.")
-    z = scores / temperature
-    z = np.exp(z - z.max(axis=1, keepdims=True))
-    return z / z.sum(axis=1, keepdims=True)
+    return scipy_softmax(scores / temperature, axis=1)

@@ -116,10 +116,13 @@ def top_losses(X: np.ndarray, y_true: np.ndarray, probabilities: np.ndarray,
 
 def per_class_accuracy(y_true: np.ndarray, y_pred: np.ndarray,
                        class_names: Sequence[str]) -> dict[str, float]:
-    """The share of each class's examples predicted right (its recall)."""
-    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
-    return {name: float(np.mean(y_pred[y_true == c] == c)) if np.any(y_true == c)
-            else float("nan") for c, name in enumerate(class_names)}
+    """The share of each class's examples predicted right: its recall (scikit-learn's
+    ``recall_score``); NaN for a class with no example."""
+    from sklearn.metrics import recall_score
+
+    recalls = recall_score(y_true, y_pred, labels=list(range(len(class_names))),
+                           average=None, zero_division=np.nan)
+    return {name: float(r) for name, r in zip(class_names, recalls, strict=True)}
 
 
 def confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray, class_names: Sequence[str],
@@ -233,8 +236,10 @@ def _draw_curves(ax: plt.Axes, histories: dict[str, dict], metric: str,
         starts = phase_starts if phase_starts is not None else h.get("phase_starts", [])
         for start in list(starts)[1:]:
             ax.axvline(start + 0.5, color="gray", linestyle=":")
-            ax.text(start + 0.6, ax.get_ylim()[0], phase_label, rotation=90, va="bottom",
-                    fontsize=8, color="gray")
+            # x in epochs, y at the bottom of the panel: still there when the loss panel
+            # switches to a log scale below (a data y of 0 or less has no place on it)
+            ax.text(start + 0.6, 0, phase_label, rotation=90, va="bottom", fontsize=8,
+                    color="gray", transform=ax.get_xaxis_transform())
     ax.set_xlabel("epoch")
     ax.set_ylabel(metric)
     if metric.endswith("loss") and ax.get_lines():

@@ -1,20 +1,6 @@
-"""Domain adaptation (PyTorch): gradient reversal, DANN's domain discriminator,
-self-training, and the digit tasks, networks, training loop and recipes of notebook 05.
+"""Moved to ``tlteach.torch.da``: this old path keeps working, with a
+DeprecationWarning, until the next release."""
 
-Modules by role: ``grl``, ``dann`` and ``self_training`` hold one method each (their
-docstrings cite the papers); ``digits`` the data, ``models`` the networks, ``train`` the one
-training loop, ``recipes`` notebook 05's recipes on it.
-"""
+from tlteach._moved import moved_to
 
-from tlteach.da.dann import DomainDiscriminator, dann_lambda, domain_loss
-from tlteach.da.digits import Domains, digit_domains
-from tlteach.da.grl import GradientReversal, grad_reverse
-from tlteach.da.models import Standardize, digit_body, digit_head
-from tlteach.da.recipes import self_train, source_then_dann
-from tlteach.da.self_training import pseudo_labels
-from tlteach.da.train import accuracy, features, predict, train_adapted
-
-__all__ = ["DomainDiscriminator", "Domains", "GradientReversal", "Standardize", "accuracy",
-           "dann_lambda", "digit_body", "digit_domains", "digit_head", "domain_loss",
-           "features", "grad_reverse", "predict", "pseudo_labels", "self_train",
-           "source_then_dann", "train_adapted"]
+__getattr__ = moved_to("tlteach.torch.da", "tlteach.da")

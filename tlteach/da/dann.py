@@ -1,57 +1,6 @@
-"""DANN's domain discriminator, its loss and the lambda schedule (Ganin et al., JMLR 2016).
+"""Moved to ``tlteach.torch.da.dann``: this old path keeps working, with a
+DeprecationWarning, until the next release."""
 
-The discriminator ``d`` sees features ``f`` (B, D) through gradient reversal and predicts
-the domain, 0 = source, 1 = target, as one logit (B, 1). Its loss is the binary
-cross-entropy over a batch holding both domains (eq. 9-10):
+from tlteach._moved import moved_to
 
-    L_d = -1/n sum_i [ d_i log sigma(z_i) + (1 - d_i) log(1 - sigma(z_i)) ]
-
-and the network minimises ``L_y + L_d`` with the reversal scaling the features' share by
-``-lambda``. The paper raises lambda from 0 to 1 with training progress p in [0, 1]:
-
-    lambda_p = 2 / (1 + exp(-gamma * p)) - 1,   gamma = 10.
-"""
-
-from __future__ import annotations
-
-import math
-
-import torch
-from torch import nn
-
-from tlteach.da.grl import GradientReversal
-
-
-class DomainDiscriminator(nn.Module):
-    """Features ``(B, in_features)`` -> one domain logit ``(B, 1)``, after gradient reversal.
-
-    ``reverse`` (a ``GradientReversal``, its ``lam`` set per step) then ``net``, a small MLP.
-    """
-
-    def __init__(self, in_features: int, hidden: int = 100, lam: float = 1.0) -> None:
-        super().__init__()
-        self.reverse = GradientReversal(lam)
-        self.net = nn.Sequential(nn.Linear(in_features, hidden), nn.ReLU(),
-                                 nn.Linear(hidden, hidden), nn.ReLU(), nn.Linear(hidden, 1))
-
-    def forward(self, features: torch.Tensor) -> torch.Tensor:
-        return self.net(self.reverse(features))
-
-
-def domain_loss(source_logits: torch.Tensor,
-                target_logits: torch.Tensor) -> tuple[torch.Tensor, float]:
-    """Binary cross-entropy of the discriminator (source = 0, target = 1) over both batches,
-    and its accuracy. Logits: ``(B_s, 1)`` and ``(B_t, 1)``."""
-    logits = torch.cat([source_logits, target_logits]).squeeze(1)
-    labels = torch.cat([torch.zeros(len(source_logits)), torch.ones(len(target_logits))])
-    labels = labels.to(logits.device)
-    loss = nn.functional.binary_cross_entropy_with_logits(logits, labels)
-    accuracy = ((logits > 0).float() == labels).float().mean().item()
-    return loss, accuracy
-
-
-def dann_lambda(progress: float, gamma: float = 10.0, scale: float = 1.0) -> float:
-    """The paper's schedule: 0 at the start of training, close to ``scale`` at the end."""
-    if not 0.0 <= progress <= 1.0:
-        raise ValueError(f"progress is the fraction of training done, in [0, 1]; got {progress}.")
-    return scale * (2.0 / (1.0 + math.exp(-gamma * progress)) - 1.0)
+__getattr__ = moved_to("tlteach.torch.da.dann", "tlteach.da.dann")

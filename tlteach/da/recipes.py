@@ -1,52 +1,6 @@
-"""Notebook 05's recipes on the one training loop (``tlteach.da.train``): a source model
-then DANN, and self-training with pseudo-labels."""
+"""Moved to ``tlteach.torch.da.recipes``: this old path keeps working, with a
+DeprecationWarning, until the next release."""
 
-from __future__ import annotations
+from tlteach._moved import moved_to
 
-import copy
-
-from torch import nn
-
-from tlteach.da.dann import DomainDiscriminator
-from tlteach.da.digits import Domains
-from tlteach.da.models import digit_body, digit_head
-from tlteach.da.self_training import pseudo_labels
-from tlteach.da.train import predict, train_adapted
-from tlteach.runtime import seed_everything
-
-
-def source_then_dann(domains: Domains, seed: int = 0, source_steps: int = 1000,
-                     dann_steps: int = 1500, lam_scale: float = 1.0) -> tuple[tuple, tuple]:
-    """Notebook 05's budget: a source-only model, then DANN continued from a copy of it.
-
-    Returns ``((body, head) source only, (body, head) after DANN)``.
-    """
-    seed_everything(seed)
-    source = digit_body(), digit_head()
-    train_adapted(*source, domains.X_source, domains.y_source, steps=source_steps, seed=seed)
-    dann = copy.deepcopy(source)
-    seed_everything(seed)
-    train_adapted(*dann, domains.X_source, domains.y_source, steps=dann_steps,
-                  X_target=domains.X_target, discriminator=DomainDiscriminator(768),
-                  lam_scale=lam_scale, seed=seed)
-    return source, dann
-
-
-def self_train(body: nn.Module, head: nn.Module, domains: Domains, steps: int,
-               threshold: float = 0.9, rounds: int = 2, seed: int = 0) -> list[dict]:
-    """Self-training from a source model, in place: ``rounds`` times, pseudo-label the
-    target (confidence >= ``threshold``) and train on source + pseudo-labelled target.
-
-    Returns one record per round: ``kept`` (fraction of the target kept), ``correct`` (of
-    the kept pseudo-labels, measured with the labels the method never sees).
-    """
-    records = []
-    for r in range(rounds):
-        keep, labels = pseudo_labels(predict(body, head, domains.X_target), threshold)
-        correct = (labels == domains.y_target[keep]).float().mean().item() if len(keep) else 0.0
-        records.append({"kept": len(keep) / len(domains.X_target), "correct": correct})
-        if len(keep) == 0:
-            break
-        train_adapted(body, head, domains.X_source, domains.y_source, steps,
-                      X_target=domains.X_target[keep], y_target=labels, seed=seed + r)
-    return records
+__getattr__ = moved_to("tlteach.torch.da.recipes", "tlteach.da.recipes")

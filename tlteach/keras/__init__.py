@@ -11,6 +11,7 @@ from tlteach.keras.backbones import (
     predict_imagenet,
     preprocess,
 )
+from tlteach.keras.cost import milliseconds_per_image
 from tlteach.keras.train import (
     evaluate,
     fit,
@@ -24,6 +25,6 @@ from tlteach.keras.train import (
 
 __all__ = [
     "Backbone", "EfficientNetLite0", "evaluate", "extract_features", "fit", "freeze", "freeze_to",
-    "load_backbone", "predict_imagenet", "predict_proba", "preprocess", "trainable_parameters",
-    "unfreeze", "units",
+    "load_backbone", "milliseconds_per_image", "predict_imagenet", "predict_proba", "preprocess",
+    "trainable_parameters", "unfreeze", "units",
 ]  # fmt: skip

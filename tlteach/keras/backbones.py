@@ -1,4 +1,4 @@
-"""Pretrained Keras 3 backbones with the same names as ``tlteach.backbones`` (PyTorch)."""
+"""Pretrained Keras 3 backbones with the same names as ``tlteach.torch.backbones`` (PyTorch)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import keras
 import numpy as np
 
-from tlteach.checkpoints import WeightsUnavailableError, imagenet_classes
+from tlteach.checkpoints import WeightsUnavailableError, check_imagenet_head, imagenet_classes
 
 APPLICATIONS = {  # name -> (keras.applications class, module with preprocess_input, features)
     "mobilenet_v2": ("MobileNetV2", "mobilenet_v2", 1280),
@@ -153,14 +153,10 @@ def EfficientNetLite0(include_top: bool = True, weights: str | None = "imagenet"
 def _fingerprint(backbone: Backbone, X: np.ndarray, size: int) -> str:
     """A hash of the body (its output shape and weights), the images and the size: the
     feature cache key."""
-    import hashlib
+    from tlteach.cache import fingerprint
 
-    h = hashlib.sha256(f"keras|{backbone.name}|{backbone.body.output_shape}|{size}|{X.shape}|"
-                       f"{X.dtype}".encode())
-    for weights in backbone.body.get_weights():
-        h.update(np.ascontiguousarray(weights).tobytes())
-    h.update(np.ascontiguousarray(X).tobytes())
-    return h.hexdigest()[:24]
+    header = f"keras|{backbone.name}|{backbone.body.output_shape}|{size}|{X.shape}|{X.dtype}"
+    return fingerprint(header, [*backbone.body.get_weights(), X])
 
 
 def _forward_features(backbone: Backbone, X: np.ndarray, size: int, batch_size: int,
@@ -190,7 +186,7 @@ def extract_features(backbone: Backbone, X: np.ndarray, size: int | None = None,
     input shape. The cache key covers the body's weights and output shape, the images and
     the size, so a changed model or dataset is never served stale features.
     """
-    from tlteach.cache import atomic_write, cache_dir
+    from tlteach.cache import cache_dir, cached_array
     from tlteach.data.pipelines import check_images
 
     check_images(X)
@@ -200,24 +196,15 @@ def extract_features(backbone: Backbone, X: np.ndarray, size: int | None = None,
                          f"images: load it with input_shape=({size}, {size}, 3) for {size} px.")
     size = built_for
     path = cache_dir("features") / f"keras-{backbone.name}-{_fingerprint(backbone, X, size)}.npy"
-    if cache and path.exists():
-        return np.load(path)
-    features = _forward_features(backbone, X, size, batch_size, progress)
-    if cache:
-        atomic_write(path, lambda tmp: np.save(tmp, features))
-    return features
+    return cached_array(path, lambda: _forward_features(backbone, X, size, batch_size, progress),
+                        cache)
 
 
 def predict_imagenet(backbone: Backbone, images, top: int = 5) -> list[list[tuple[str, float]]]:
     """Top-``top`` ``(class_name, probability)`` pairs for each image (uint8, any size)."""
     from tlteach.data.transforms import center_crop_batch
 
-    if backbone.head is None or backbone.classes is None:
-        raise ValueError(f"{backbone.name!r} has no ImageNet head loaded; use "
-                         "load_backbone('efficientnet_lite0').")
-    if backbone.pooling != "avg":
-        raise ValueError("The ImageNet head takes average-pooled features: load the backbone "
-                         "with pooling='avg' (the default).")
+    check_imagenet_head(backbone)
     x = center_crop_batch(images, backbone.body.input_shape[1]).astype("float32")
     logits = backbone.head(backbone.body(backbone.preprocess(x), training=False))
     probs = np.asarray(keras.ops.softmax(logits, axis=-1))

@@ -166,8 +166,9 @@ def predict_proba(model: keras.Model, data) -> np.ndarray:
     _check_model(model)
     x = data[0] if isinstance(data, tuple) else data
     logits = np.asarray(model.predict(x, verbose=0), dtype=np.float64)
+    from scipy.special import softmax
+
     if logits.ndim == 2 and logits.shape[1] == 1:
         p = 1 / (1 + np.exp(-logits))
         return np.concatenate([1 - p, p], 1)
-    e = np.exp(logits - logits.max(1, keepdims=True))
-    return e / e.sum(1, keepdims=True)
+    return softmax(logits, axis=1)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from tlteach.backbones import IMAGENET_MEAN, IMAGENET_STD, load_backbone
+from tlteach.torch.backbones import IMAGENET_MEAN, IMAGENET_STD, load_backbone
 
 WEIGHTS = ("DEFAULT", "IMAGENET1K_V1")
 

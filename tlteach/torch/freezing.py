@@ -14,7 +14,8 @@ import numpy as np
 from torch import nn
 
 
-def _check_module(model) -> None:
+def check_module(model) -> None:
+    """Raise a ``TypeError`` that names ``tlteach.keras`` unless ``model`` is an ``nn.Module``."""
     if not isinstance(model, nn.Module):
         raise TypeError(f"Expected a PyTorch nn.Module, got {type(model).__module__}."
                         f"{type(model).__name__}. For Keras models use tlteach.keras.")
@@ -22,7 +23,7 @@ def _check_module(model) -> None:
 
 def units(model: nn.Module) -> list[nn.Module]:
     """The model's parameter-owning units, input side first (see the module docstring)."""
-    _check_module(model)
+    check_module(model)
     out = []
     for child in model.children():
         if isinstance(child, nn.Sequential):
@@ -34,7 +35,7 @@ def units(model: nn.Module) -> list[nn.Module]:
 
 def freeze(model: nn.Module) -> nn.Module:
     """Make every parameter untrainable (``requires_grad=False``); returns the model."""
-    _check_module(model)
+    check_module(model)
     return model.requires_grad_(False)
 
 
@@ -47,7 +48,7 @@ def _freeze_batchnorm(model: nn.Module) -> None:
 def unfreeze(model: nn.Module, train_bn: bool = True) -> nn.Module:
     """Make every parameter trainable; returns the model. ``train_bn=False`` keeps the
     BatchNorm layers frozen, so ``fit`` runs them in inference mode (Keras' default)."""
-    _check_module(model)
+    check_module(model)
     model.requires_grad_(True)
     if not train_bn:
         _freeze_batchnorm(model)

@@ -9,15 +9,16 @@ import torch
 from torch import nn
 
 from tlteach.history import join_phases
-from tlteach.modes import eval_mode, train_mode
 from tlteach.torch.freezing import (
-    _check_module,
     bn_eval_if_frozen,
+    check_module,
     freeze_to,
     param_groups,
     spread_lrs,
     unfreeze,
 )
+from tlteach.torch.inference import infer
+from tlteach.torch.layer_modes import eval_mode, train_mode
 
 
 def _device_of(model: nn.Module) -> torch.device:
@@ -41,8 +42,7 @@ def _batches(data, batch_size: int = 32, shuffle: bool = False) -> Iterable:
                          "(X, y, size=...), which scales and resizes them, or pass float "
                          "tensors (N, 3, H, W) or features (N, F).")
     y = y if y.is_floating_point() else y.long()
-    return torch.utils.data.DataLoader(torch.utils.data.TensorDataset(X, y),
-                                       batch_size=batch_size, shuffle=shuffle)
+    return tensor_loader(X, y, batch_size, shuffle, seed=None)  # shuffled as torch is seeded
 
 
 def _loss_and_hits(logits: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, int]:
@@ -62,7 +62,7 @@ def _loss_and_hits(logits: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor,
 def evaluate(model: nn.Module, data: Iterable) -> dict[str, float]:
     """Mean loss and accuracy of ``model`` over ``data`` (batches of ``(x, y)``, or ``(X, y)``
     arrays), in eval mode; every layer gets its earlier mode back."""
-    _check_module(model)
+    check_module(model)
     data = _batches(data)
     dev, total, loss_sum, hits = _device_of(model), 0, 0.0, 0
     with eval_mode(model):
@@ -75,23 +75,23 @@ def evaluate(model: nn.Module, data: Iterable) -> dict[str, float]:
     return {"loss": loss_sum / max(total, 1), "accuracy": hits / max(total, 1)}
 
 
-@torch.no_grad()
+def _probabilities(logits: torch.Tensor) -> torch.Tensor:
+    """Softmax of ``(B, C)`` logits; ``(1 - p, p)`` of one sigmoid output ``(B, 1)``."""
+    if logits.ndim == 2 and logits.shape[1] == 1:
+        p = torch.sigmoid(logits)
+        return torch.cat([1 - p, p], 1)
+    return torch.softmax(logits, 1)
+
+
 def predict_proba(model: nn.Module, data: Iterable) -> np.ndarray:
     """Class probabilities ``(N, classes)`` of a model that outputs logits (softmax; one
     sigmoid output gives two columns), over ``data``'s batches of ``(x, y)`` (or ``(X, y)``
     arrays), in eval mode; every layer gets its earlier mode back."""
-    _check_module(model)
-    data = _batches(data)
-    dev, out = _device_of(model), []
+    check_module(model)
+    dev = _device_of(model)
     with eval_mode(model):
-        for x, _ in data:
-            logits = model(x.to(dev))
-            if logits.ndim == 2 and logits.shape[1] == 1:
-                p = torch.sigmoid(logits)
-                out.append(torch.cat([1 - p, p], 1).cpu())
-            else:
-                out.append(torch.softmax(logits, 1).cpu())
-    return torch.cat(out).numpy()
+        return infer(lambda batch: _probabilities(model(batch[0].to(dev))),
+                     _batches(data)).numpy()
 
 
 def train_epoch(model: nn.Module, data: Iterable, optimizer: torch.optim.Optimizer,
@@ -140,7 +140,7 @@ def fit(model: nn.Module, train: Iterable, val: Iterable | None = None, epochs: 
     """
     from tqdm.auto import tqdm
 
-    _check_module(model)
+    check_module(model)
     if optimizer is None:
         params = [p for p in model.parameters() if p.requires_grad]
         if not params:
@@ -195,11 +195,13 @@ def fine_tune(model: nn.Module, train: Iterable, val: Iterable | None = None, ep
 
 
 def tensor_loader(X, y, batch_size: int = 32, shuffle: bool = False,
-                  seed: int = 0) -> torch.utils.data.DataLoader:
-    """A DataLoader over arrays used as they are (e.g. cached features ``(N, F)``)."""
+                  seed: int | None = 0) -> torch.utils.data.DataLoader:
+    """A DataLoader over arrays used as they are (e.g. cached features ``(N, F)``), shuffled
+    (``shuffle=True``) from its own generator seeded with ``seed``, or from PyTorch's global
+    one (``torch.manual_seed``) with ``seed=None``."""
     X = torch.as_tensor(X)
     y = torch.as_tensor(y)
-    generator = torch.Generator().manual_seed(seed)
+    generator = None if seed is None else torch.Generator().manual_seed(seed)
     return torch.utils.data.DataLoader(torch.utils.data.TensorDataset(X, y),
                                        batch_size=batch_size, shuffle=shuffle,
                                        generator=generator)

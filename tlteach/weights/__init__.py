@@ -1,1 +1,1 @@
-"""Weights of the course's source CNNs (written by ``python -m tlteach.pretrain``)."""
+"""Weights of the course's source CNNs (written by ``python -m tlteach.torch.pretrain``)."""

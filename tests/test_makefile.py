@@ -1,0 +1,28 @@
+"""The Makefile explains itself (``make help``) and CI runs the linter before the tests."""
+
+import re
+import subprocess
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def phony_targets() -> list[str]:
+    text = (ROOT / "Makefile").read_text()
+    return re.search(r"^\.PHONY:(.*)$", text, re.MULTILINE).group(1).split()
+
+
+def test_make_help_lists_every_target_with_a_description():
+    out = subprocess.run(["make", "-s", "help"], cwd=ROOT, capture_output=True, text=True,
+                         check=True).stdout
+    rows = [re.match(r"  (\S+) +(.*)", line) for line in out.splitlines()]
+    described = {row.group(1): row.group(2) for row in rows if row}
+    missing = [t for t in phony_targets() if t not in described]
+    assert missing == [], f"add a '## target: what it does' line above: {missing}"
+    assert described["lint"].startswith("ruff")
+
+
+def test_ci_lints_then_tests():
+    steps = [line for line in (ROOT / ".ci" / "run").read_text().splitlines()
+             if line.startswith("make ")]
+    assert steps == ["make lint", "make test"]
