@@ -25,11 +25,12 @@ def run_on(notebook: str, folder: Path, cache: Path, monkeypatch) -> str:
     monkeypatch.setenv("TQDM_DISABLE", "1")
     NotebookClient(nb, timeout=600, kernel_name="python3",
                    resources={"metadata": {"path": str(ROOT / "notebooks")}}).execute()
-    texts = []
+    texts = []  # a print may arrive in several stream outputs: streams join without a break
     for cell in nb.cells:
         for output in cell.get("outputs", []):
-            texts.append(output.get("text", "") + json.dumps(output.get("data", {})))
-    return "\n".join(texts)
+            texts.append(output["text"] if output.get("output_type") == "stream"
+                         else "\n" + json.dumps(output.get("data", {})) + "\n")
+    return "".join(texts)
 
 
 @pytest.mark.slow
