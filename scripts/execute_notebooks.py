@@ -26,6 +26,7 @@ from nbconvert.preprocessors import ExecutePreprocessor
 ROOT = Path(__file__).resolve().parents[1]
 TIMES = ROOT / "benchmarks" / "notebook_times.json"
 RUNTIME_LINE = re.compile(r"\*\*CPU runtime:\*\*[^\n]*")
+MACHINE_LINE = re.compile(r"\*Measured on:\*[^\n]*")  # the README's, above its course table
 CELL_TIMEOUT = 600  # seconds
 # The variables that cap the instruction sets PyTorch and TensorFlow use (emulated CPUs).
 CPU_CAP_VARIABLES = ("ONEDNN_MAX_CPU_ISA", "ATEN_CPU_CAPABILITY", "TF_ENABLE_ONEDNN_OPTS")
@@ -96,12 +97,14 @@ def update_table(text: str, values: dict[str, str], column: int = -1) -> str:
     return "\n".join(lines)
 
 
-def update_course_tables(times: dict[str, float], peaks: dict[str, float]) -> None:
-    """Runtimes in the README's course table (with each kernel's peak memory), the
-    instructor guide's run order and the course map of 00_start_here."""
+def update_course_tables(times: dict[str, float], peaks: dict[str, float], machine: str) -> None:
+    """Runtimes in the README's course table (with each kernel's peak memory and the machine
+    they were measured on), the instructor guide's run order and the course map of
+    00_start_here."""
     runtimes = {name: runtime_text(seconds) for name, seconds in times.items()}
     readme = ROOT / "README.md"
     text = update_table(readme.read_text(), runtimes, column=-2)
+    text = MACHINE_LINE.sub(f"*Measured on:* {machine}.", text)
     readme.write_text(update_table(text, {n: memory_text(m) for n, m in peaks.items()}))
     guide = ROOT / "docs" / "instructors.md"
     guide.write_text(update_table(guide.read_text(), runtimes))
@@ -149,7 +152,7 @@ def main(paths: list[str]) -> None:
               "seconds": dict(sorted(times.items())), "peak_mib": dict(sorted(peaks.items()))}
     TIMES.parent.mkdir(exist_ok=True)
     TIMES.write_text(json.dumps(record, indent=2) + "\n")
-    update_course_tables(times, peaks)
+    update_course_tables(times, peaks, record["machine"])
 
 
 if __name__ == "__main__":

@@ -49,7 +49,8 @@ def return_freed_memory() -> bool:
     would otherwise hold free blocks of its own. Call it before the first training step.
     Computed numbers do not change. Measured (AVX2 cap, 2 threads): two full fine-tunings of
     EfficientNet-Lite0 at 64 px peaked 60-100 MiB lower with the fixed threshold, and
-    notebook 03 (Keras) 31 MiB lower with 2 arenas than without. The price is time spent asking the system for
+    notebook 03 (Keras), which called it before, 16 MiB lower with 2 arenas (1,442 against
+    1,458 MiB). The price is time spent asking the system for
     memory again: a few percent for Keras, whose traced training steps allocate little per
     step, and about a third more for full fine-tuning in eager PyTorch (6 s of system time
     more on 17 s), which allocates every large activation anew; the PyTorch notebooks whose
