@@ -139,6 +139,8 @@ def test_a_portrait_photo_is_cropped_or_padded_not_squashed(tmp_path):
     assert (middle[:9] == (0, 0, 255)).all() and (middle[11:19] == (255, 0, 0)).all()
     with pytest.raises(ValueError, match="use 'crop'.*or 'pad'"):
         data.read_image(tmp_path / "tall.png", 20, fit="squash")
+    with pytest.raises(ValueError, match="use 'crop'.*or 'pad'"):  # not "too few images"
+        data.load_image_folder(make_folder(tmp_path / "pets"), 20, fit="squash")
 
 
 def test_heic_without_pillow_heif_names_the_install_command(tmp_path, monkeypatch):

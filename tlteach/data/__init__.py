@@ -6,7 +6,7 @@
 """
 
 from tlteach.data.folders import (
-    ImageFolder,
+    FolderImages,
     ImageFolderError,
     export_image_folder,
     load_image_folder,
@@ -19,7 +19,7 @@ from tlteach.data.splits import Split, few_shot, split
 from tlteach.data.transforms import resize_images, to_rgb
 
 __all__ = [
-    "SOURCES", "DataUnavailableError", "HeifUnsupportedError", "ImageFolder", "ImageFolderError",
+    "SOURCES", "DataUnavailableError", "FolderImages", "HeifUnsupportedError", "ImageFolderError",
     "Split", "describe", "export_image_folder", "few_shot", "load", "load_image_folder",
     "open_image", "read_image", "resize_images", "split", "split_folder",
     "to_rgb", "to_tensor", "to_tf_dataset", "to_torch_loader",

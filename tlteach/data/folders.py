@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
-from tlteach.data.images import Fit, read_image
+from tlteach.data.images import Fit, check_fit, read_image
 from tlteach.data.splits import Split, split
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".gif", ".tif", ".tiff", ".webp", ".heic",
@@ -44,7 +44,7 @@ class ImageFolderError(ValueError):
 
 
 @dataclass
-class ImageFolder:
+class FolderImages:
     """The images of a folder: ``X`` uint8 ``(N, H, W, 3)``, ``y`` ``(N,)``, the class
     names, the file each image was read from, and its split (``"train"``, ``"val"``,
     ``"test"``) where the folder has one, else None. Unpacks as ``X, y, class_names``."""
@@ -130,8 +130,8 @@ def _read_class(folder: Path, size, fit: Fit, skipped: list[str]) -> tuple[list,
 
 
 def load_image_folder(path: str | Path, size: int | tuple[int, int] = 96,
-                      fit: Fit = "crop") -> ImageFolder:
-    """Read an image folder into an ``ImageFolder`` (unpacks as ``X, y, class_names``).
+                      fit: Fit = "crop") -> FolderImages:
+    """Read an image folder into ``FolderImages`` (unpacks as ``X, y, class_names``).
 
     Layouts: ``root/<class>/<image>`` (class names: the sorted sub-folder names, as in
     torchvision's ``ImageFolder``), or ``root/<split>/<class>/<image>`` with splits
@@ -143,6 +143,7 @@ def load_image_folder(path: str | Path, size: int | tuple[int, int] = 96,
     reported with a warning. A folder that is none of these layouts, or a class with
     fewer than 5 readable images, raises ``ImageFolderError`` saying how to fix it.
     """
+    check_fit(fit)  # before reading: a bad value would otherwise skip every file
     root = Path(path).expanduser()
     if not root.is_dir():
         raise FileNotFoundError(f"{root} is not a folder. Pass the folder that holds one "
@@ -174,11 +175,11 @@ def load_image_folder(path: str | Path, size: int | tuple[int, int] = 96,
         counts = ", ".join(f"{name} {subsets.count(name)}" for name in splits)
         print(f"{root.name}: a split layout ({', '.join(d.name for d in splits.values())}); "
               f"its split is used ({counts} images)")
-    return ImageFolder(np.stack(images), y, class_names, paths,
+    return FolderImages(np.stack(images), y, class_names, paths,
                        np.asarray(subsets) if splits else None)
 
 
-def split_folder(folder: ImageFolder, val: float = 0.2, test: float = 0.2,
+def split_folder(folder: FolderImages, val: float = 0.2, test: float = 0.2,
                  seed: int = 0) -> Split:
     """Training, validation and test images of a folder: its own split where it has one
     (a missing validation or test part is taken from its training images, stratified, as

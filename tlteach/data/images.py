@@ -44,6 +44,13 @@ def to_uint8_rgb(image: Image.Image) -> Image.Image:
     return image.convert("RGB")
 
 
+def check_fit(fit: str) -> None:
+    """Refuse a ``fit`` other than ``"crop"`` and ``"pad"``, naming both."""
+    if fit not in FITS:
+        raise ValueError(f"fit={fit!r}: use 'crop' (centre crop, the default) or 'pad' "
+                         "(the whole image, padded).")
+
+
 def fit_to_size(image: Image.Image, size: tuple[int, int], fit: Fit = "crop") -> Image.Image:
     """``image`` resized to ``size`` = (height, width) without distorting it.
 
@@ -51,9 +58,7 @@ def fit_to_size(image: Image.Image, size: tuple[int, int], fit: Fit = "crop") ->
     ``fit="pad"`` resizes the whole image to fit inside and pads the rest with black.
     An image that already has the target's aspect ratio is only resized (bilinear).
     """
-    if fit not in FITS:
-        raise ValueError(f"fit={fit!r}: use 'crop' (centre crop, the default) or 'pad' "
-                         "(the whole image, padded).")
+    check_fit(fit)
     h, w = size
     if fit == "crop":
         return ImageOps.fit(image, (w, h), Image.BILINEAR)
