@@ -39,6 +39,21 @@ class Check:
     code: str
 
 
+def own_images_checks(saved_file: str, test_data: str) -> dict[int, Check]:
+    """The two 07 twins' checks: the same exercises, each framework's names for the saved
+    model file and the test data."""
+    return {
+        1: Check(("per_class", "accuracies"), """\
+import numpy as np
+
+assert per_class[-1] == np.bincount(split.y_train).min(), "last: all of the smallest class"
+assert len(accuracies) == len(per_class) and all(0 <= a <= 1 for a in accuracies)"""),
+        2: Check(("head_file", "rebuilt"), f"""\
+assert head_file.stat().st_size < {saved_file}.stat().st_size / 10, "the head alone is small"
+assert abs(evaluate(rebuilt, {test_data})["accuracy"] - frozen_accuracy) < 0.02"""),
+    }
+
+
 # notebook stem -> exercise number -> its autograded test. Each test reads only names the
 # exercise's markdown asks for (and the notebook's own), and holds for any correct answer.
 GRADED: dict[str, dict[int, Check]] = {
@@ -86,26 +101,8 @@ assert all(0 <= a <= 1 for a in accuracies)"""),
 assert set(cell) == {"scratch", "frozen"}, "the two strategies on MNIST-M"
 assert all(0 <= r["accuracy"] <= 1 for r in cell.values())"""),
     },
-    "07_your_own_images_keras": {
-        1: Check(("per_class", "accuracies"), """\
-import numpy as np
-
-assert per_class[-1] == np.bincount(split.y_train).min(), "last: all of the smallest class"
-assert len(accuracies) == len(per_class) and all(0 <= a <= 1 for a in accuracies)"""),
-        2: Check(("head_file", "rebuilt"), """\
-assert head_file.stat().st_size < model_file.stat().st_size / 10, "the head alone is small"
-assert abs(evaluate(rebuilt, test_ds)["accuracy"] - frozen_accuracy) < 0.02"""),
-    },
-    "07_your_own_images_pytorch": {
-        1: Check(("per_class", "accuracies"), """\
-import numpy as np
-
-assert per_class[-1] == np.bincount(split.y_train).min(), "last: all of the smallest class"
-assert len(accuracies) == len(per_class) and all(0 <= a <= 1 for a in accuracies)"""),
-        2: Check(("head_file", "rebuilt"), """\
-assert head_file.stat().st_size < checkpoint.stat().st_size / 10, "the head alone is small"
-assert abs(evaluate(rebuilt, test_loader)["accuracy"] - frozen_accuracy) < 0.02"""),
-    },
+    "07_your_own_images_keras": own_images_checks("model_file", "test_ds"),
+    "07_your_own_images_pytorch": own_images_checks("checkpoint", "test_loader"),
     "08_few_shot_and_zero_shot_pytorch": {
         1: Check(("by_euclidean",), """\
 import numpy as np
