@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from tlteach.claims import check, seeds
+from tlteach.claims import check, sanity, seeds
 
 
 def test_check_returns_the_margin_and_prints_the_claim(capsys, monkeypatch):
@@ -39,6 +39,31 @@ def test_recording_keeps_going_and_writes_every_claim(tmp_path, monkeypatch):
     assert [c["claim"] for c in lines] == ["misses", "holds"]
     assert lines[0]["margin"] == pytest.approx(-0.05) and lines[0]["at_least"] == 0.15
     assert lines[1]["at_most"] == 0.3 and lines[1]["at_least"] is None
+    assert {c["kind"] for c in lines} == {"lesson"}
+
+
+def test_a_sanity_check_prints_and_asserts_but_is_not_a_lesson(capsys, monkeypatch):
+    monkeypatch.delenv("TLTEACH_CLAIMS", raising=False)
+    assert sanity("labels kept", 500, equal=500) == 0
+    assert sanity("round trip error", 1e-7, at_most=1e-6) == pytest.approx(9e-7)
+    out = capsys.readouterr().out
+    assert "sanity check holds: labels kept: +500.000" in out
+    assert not any(line.startswith("holds:") for line in out.splitlines())  # not read back
+    with pytest.raises(AssertionError, match="sanity check fails: labels kept: \\+499"):
+        sanity("labels kept", 499, equal=500)
+    with pytest.raises(ValueError, match="equal="):
+        sanity("both", 1, equal=1, at_least=0)
+    with pytest.raises(ValueError, match="sanity"):
+        sanity("no bound", 1)
+
+
+def test_a_recorded_sanity_check_says_its_kind(tmp_path, monkeypatch):
+    record = tmp_path / "claims.jsonl"
+    monkeypatch.setenv("TLTEACH_CLAIMS", str(record))
+    assert sanity("classes", 9, equal=10) == -1  # recorded, no exception
+    check("gain", 0.2, at_least=0.1)
+    kinds = [json.loads(line)["kind"] for line in record.read_text().splitlines()]
+    assert kinds == ["sanity", "lesson"]
 
 
 def test_seeds_come_from_the_environment_or_the_default(monkeypatch):

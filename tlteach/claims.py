@@ -8,6 +8,11 @@ The robustness report (``make robustness``) runs every notebook and lesson test 
 seeds and emulated CPUs. It sets the environment variable ``TLTEACH_CLAIMS`` to a file: each
 check then appends one JSON line there (claim, effect, bound) and a failed check is recorded
 instead of stopping the run, so that every claim of a run is measured.
+
+``sanity("labels kept", n, equal=500)`` is the same for facts that hold by construction
+(constants, round trips, counts): printed and asserted, but recorded with ``"kind":
+"sanity"`` and reported apart, never as a lesson (a claim is a lesson only if a plausible
+world could make it fail).
 """
 
 from __future__ import annotations
@@ -21,10 +26,31 @@ def check(claim: str, effect: float, at_least: float | None = None,
     """Print ``claim`` with its measured ``effect``; assert ``at_least <= effect <= at_most``.
 
     Give one bound or both. Returns the margin: how far ``effect`` is inside its bounds
-    (>= 0 when the claim holds, negative by how much it misses).
+    (>= 0 when the claim holds, negative by how much it misses). For a lesson: an effect
+    that a plausible world could make fail (use ``sanity`` for constants and round trips).
     """
+    return _checked("lesson", claim, effect, at_least, at_most)
+
+
+def sanity(name: str, value: float, at_least: float | None = None,
+           at_most: float | None = None, equal: float | None = None) -> float:
+    """Like ``check``, for a fact that holds by construction (a constant, a round trip, a
+    count): printed and asserted, recorded as ``"kind": "sanity"``, never counted as a lesson.
+
+    ``equal=x`` means ``at_least=x, at_most=x``. Returns the margin.
+    """
+    if equal is not None:
+        if at_least is not None or at_most is not None:
+            raise ValueError(f"sanity({name!r}): give equal= or at_least=/at_most=, not both.")
+        at_least = at_most = equal
+    return _checked("sanity", name, value, at_least, at_most)
+
+
+def _checked(kind: str, claim: str, effect: float, at_least: float | None,
+             at_most: float | None) -> float:
     if at_least is None and at_most is None:
-        raise ValueError(f"check({claim!r}): give at_least=, at_most= or both.")
+        name = "check" if kind == "lesson" else "sanity"
+        raise ValueError(f"{name}({claim!r}): give at_least=, at_most= or both.")
     effect = float(effect)
     margins, bounds = [], []
     if at_least is not None:
@@ -36,14 +62,18 @@ def check(claim: str, effect: float, at_least: float | None = None,
     margin = min(margins)
     status = "holds" if margin >= 0 else "FAILS"
     text = f"{claim}: {effect:+.3f} (checked: {' and '.join(bounds)})"
-    print(f"{status}: {text}")
+    # A lesson prints "holds: claim: +0.123 (checked: ...)", the line that the robustness
+    # report reads back from committed notebooks; a sanity check says what it is.
+    print(f"{status}: {text}" if kind == "lesson" else f"sanity check {status}: {text}")
     record = os.environ.get("TLTEACH_CLAIMS")
     if record:
         with open(record, "a", encoding="utf-8") as f:
-            f.write(json.dumps({"claim": claim, "effect": effect, "at_least": at_least,
-                                "at_most": at_most, "margin": margin}) + "\n")
+            f.write(json.dumps({"claim": claim, "kind": kind, "effect": effect,
+                                "at_least": at_least, "at_most": at_most,
+                                "margin": margin}) + "\n")
     elif margin < 0:
-        raise AssertionError(f"The lesson does not hold: {text}")
+        what = "The lesson does not hold" if kind == "lesson" else "A sanity check fails"
+        raise AssertionError(f"{what}: {text}")
     return margin
 
 
