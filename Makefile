@@ -6,11 +6,11 @@ NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
 
 .PHONY: help lab test install install-size compat browser-test notebooks lint bench robustness student slides screenshots clean
 
-# CPU=avx2 (or sse41) runs a target as if on an older CPU: PyTorch and TensorFlow then pick
-# other kernels, and get other last bits and other speeds (scripts/robustness.py).
-CPU_avx2  := ONEDNN_MAX_CPU_ISA=AVX2 ATEN_CPU_CAPABILITY=avx2
-CPU_sse41 := ONEDNN_MAX_CPU_ISA=SSE41 ATEN_CPU_CAPABILITY=default TF_ENABLE_ONEDNN_OPTS=0
-CPU_CAPS  := $(if $(CPU),$(or $(CPU_$(CPU)),$(error CPU=$(CPU): use avx2 or sse41)))
+# CPU=avx2 (or sse41, tf-onednn-off, native) runs a target as if on an older CPU: PyTorch,
+# TensorFlow, NumPy and SciPy then pick other kernels, and get other last bits and other
+# speeds. The caps are make robustness's back-ends (scripts/emulated_cpus.py).
+CPU_CAPS := $(if $(CPU),$(or $(shell $(PYTHON) scripts/emulated_cpus.py $(CPU) 2>/dev/null),\
+	$(error CPU=$(CPU): use native, avx2, sse41 or tf-onednn-off)))
 
 ## lab: install into .venv (when needed) and open the course in JupyterLab
 # lab, test and install run tasks.py, the same steps for machines without make
@@ -103,10 +103,12 @@ slides: install
 screenshots: install
 	$(PY) scripts/screenshots.py build/screenshots $(NOTEBOOKS)
 
-## robustness: every asserted lesson under emulated CPUs x threads x seeds (a few hours);
-## writes benchmarks/robustness.md. ROBUST_SOURCES=notebooks/04_... limits it to some sources.
+## robustness: every asserted lesson, 16 runs with independent seeds under emulated CPUs x
+## threads (about a day on 2 cores: it first prints the time, from the recorded runs); writes
+## benchmarks/robustness.md. ROBUST_SOURCES=notebooks/04_... limits it to some sources;
+## ROBUST_ARGS="--runs 24" adds runs, "--plan" only prints the time.
 robustness: install
-	$(PY) -m scripts.robustness $(ROBUST_SOURCES)
+	$(PY) -m scripts.robustness $(ROBUST_ARGS) $(ROBUST_SOURCES)
 
 ## install-size: the download and disk an install takes (PyPI's wheel sizes, the unpacked
 ## files), the CUDA libraries apart; writes benchmarks/install_size.md

@@ -1,29 +1,49 @@
-"""Every asserted lesson under other seeds and emulated CPUs: ``make robustness``.
+"""Every asserted lesson under independent seeds and emulated CPUs: ``make robustness``.
 
-PyTorch and TensorFlow pick CPU kernels by instruction set and thread count, so the same
-seed gives other numbers on another machine. This script runs each *source of claims* (a
-notebook, or a lesson test) under a matrix of emulated CPU back-ends x math threads x seeds,
-collects every ``tlteach.claims.check`` it makes (``TLTEACH_CLAIMS``), and writes
-``benchmarks/robustness.md``: one row per claim with its margin (measured effect minus the
-threshold it is checked against) as min / median / max over the runs, and how many hold.
+PyTorch, TensorFlow and NumPy pick CPU kernels by instruction set and thread count, so the
+same seed gives other numbers on another machine, and another seed other numbers again.
+This script runs each *source of claims* (a notebook, or a lesson test) many times,
+collects every ``tlteach.claims.check`` and ``tlteach.claims.sanity`` it makes (through the
+file named by ``TLTEACH_CLAIMS``), and writes ``benchmarks/robustness.md``: per claim its
+mean effect, spread, smallest margin, z = (mean − threshold) / sd and the chance Φ(−z) that
+one run fails, and the chance that a full course run fails any lesson.
 
-The design is a covering one, not the full cross product: each run pairs a seed that no
-notebook uses with one back-end and one thread count, every back-end x thread pair once
-(8 runs per source). Raw results go to ``benchmarks/robustness.jsonl``; a run already there
-is not repeated, so an interrupted sweep continues where it stopped (``--fresh`` starts
-over).
+**Design.** Run k of a source (k = 0, 1, ...) draws its seed from
+``np.random.SeedSequence(ROOT_ENTROPY, spawn_key=(k,))`` (a number ≥ 100: no notebook or
+test uses it by default) and, independently, one back-end × thread count: the 8 pairs in a
+shuffled order within each block of 8 runs, so that 16 runs use each pair twice with
+unrelated seeds. Run k is the same on every sweep: adding runs (``--runs 24``) extends the
+design, a run already in the raw file is not repeated, and an interrupted sweep continues.
 
-    python -m scripts.robustness                       # every source, the whole design
-    python -m scripts.robustness notebooks/04_*.ipynb  # some sources
-    python -m scripts.robustness --report              # rewrite the report only
+**Back-ends** (``scripts/emulated_cpus.py``): ``native`` (no caps), ``avx2`` and ``sse41``
+cap oneDNN, ATen, MKL and OpenBLAS to a laptop without AVX-512 and to an old CPU;
+``tf-onednn-off`` runs TensorFlow's Eigen layers and ATen's plain kernels. A probe in a
+kernel of each back-end × threads reads back what every library picked; each raw record
+stores that verdict and the host CPU. On a host without AVX-512, ``native`` gives the same
+kernels as ``avx2`` (the report says so). Not covered: ARM CPUs (Apple M-series), GPUs.
+
+**Provenance.** A record counts ("fresh") only if it was made with this design, at a clean
+tree, at or after the last commit that changed its source; others are listed as stale
+(re-run). Records of the older covering design (8 runs, seeds tied to back-ends) stay
+readable and count as stale.
+
+    python -m scripts.robustness                            # every source, 16 runs each
+    python -m scripts.robustness --runs 24 notebooks/09_*   # more runs for some sources
+    python -m scripts.robustness --plan                     # how long the sweep would take
+    python -m scripts.robustness --report                   # rewrite the report only
+    python -m scripts.robustness --seed0                    # committed outputs vs the sweep
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.metadata
+import inspect
 import json
+import math
 import os
 import platform
+import re
 import statistics
 import subprocess
 import sys
@@ -32,25 +52,21 @@ import time
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from pathlib import Path
 
-from scripts.execute_notebooks import CPU_CAP_VARIABLES, cpu_name
+from scripts import emulated_cpus
+from scripts.emulated_cpus import BACKENDS, CAP_VARIABLES
 
 ROOT = Path(__file__).resolve().parents[1]
 RAW = ROOT / "benchmarks" / "robustness.jsonl"
 REPORT = ROOT / "benchmarks" / "robustness.md"
+PROBES = ROOT / "benchmarks" / "robustness_probe.json"
 CORES = 2
-
-# Emulated CPUs: caps on the instruction sets oneDNN (PyTorch and TensorFlow) and ATen may
-# use. "sse41" is an old or small CPU; "avx2" a laptop without AVX-512 (most of them);
-# "tf-onednn-off" TensorFlow's plain Eigen kernels (its default on ARM machines).
-BACKENDS: dict[str, dict[str, str]] = {
-    "native": {},
-    "avx2": {"ONEDNN_MAX_CPU_ISA": "AVX2", "ATEN_CPU_CAPABILITY": "avx2"},
-    "sse41": {"ONEDNN_MAX_CPU_ISA": "SSE41", "ATEN_CPU_CAPABILITY": "default",
-              "TF_ENABLE_ONEDNN_OPTS": "0"},
-    "tf-onednn-off": {"TF_ENABLE_ONEDNN_OPTS": "0", "ATEN_CPU_CAPABILITY": "default"},
-}
 THREADS = (1, 2)
-SEEDS = tuple(range(11, 19))  # no notebook or test uses these by default
+DESIGN = "independent-v2"  # a record without this design is stale (the old covering design)
+ROOT_ENTROPY = 20261205  # the root of every run's seed
+RUNS = 16  # runs per source by default
+MIN_RUNS, MIN_RUNS_HIGH_Z, HIGH_Z = 16, 8, 6.0  # runs a claim needs to count as a lesson
+Z_LESSON = 3.5  # one run fails with chance 2.3e-4; ~120 lessons then fail a course run < 5 %
+COURSE_GOAL = 0.05
 
 # The lesson tests (markers lesson and sweep): each takes its seeds from TLTEACH_SEEDS and
 # checks with tlteach.claims.
@@ -60,10 +76,29 @@ TESTS = ("tests/test_reproducibility.py",
          "tests/test_backbones.py")
 
 
-def design() -> list[tuple[str, int, int]]:
-    """(back-end, threads, seed) of each run: every back-end x threads pair, one seed each."""
+# --- the design -------------------------------------------------------------------------
+
+def seed_of_run(k: int) -> int:
+    """Run k's seed: its own SeedSequence stream, mapped to 100 ... 2**31 - 2**16."""
+    import numpy as np
+
+    state = np.random.SeedSequence(ROOT_ENTROPY, spawn_key=(k,)).generate_state(1, np.uint64)
+    return 100 + int(state[0] % (2**31 - 2**16 - 100))
+
+
+def design(runs: int = RUNS) -> list[tuple[int, str, int, int]]:
+    """(run, back-end, threads, seed) of runs 0 ... runs-1: each block of 8 runs uses every
+    back-end x threads pair once, in an order drawn apart from the seeds."""
+    import numpy as np
+
     pairs = [(b, t) for b in BACKENDS for t in THREADS]
-    return [(b, t, s) for (b, t), s in zip(pairs, SEEDS, strict=True)]
+    out = []
+    for k in range(runs):
+        block, slot = divmod(k, len(pairs))
+        order = np.random.default_rng([ROOT_ENTROPY, 1, block]).permutation(len(pairs))
+        backend, threads = pairs[order[slot]]
+        out.append((k, backend, threads, seed_of_run(k)))
+    return out
 
 
 def all_sources() -> list[str]:
@@ -71,11 +106,14 @@ def all_sources() -> list[str]:
     return list(TESTS) + notebooks
 
 
+# --- one run ----------------------------------------------------------------------------
+
 def run_env(backend: str, threads: int, claims: Path, cache: str) -> dict[str, str]:
     """The environment of one run: back-end caps, thread counts, the claims file."""
-    env = {k: v for k, v in os.environ.items() if k not in CPU_CAP_VARIABLES}
+    env = {k: v for k, v in os.environ.items() if k not in CAP_VARIABLES}
     env.update(BACKENDS[backend])
     env.update({"OMP_NUM_THREADS": str(threads), "MKL_NUM_THREADS": str(threads),
+                "OPENBLAS_NUM_THREADS": str(threads),
                 "TF_NUM_INTRAOP_THREADS": str(threads), "TF_NUM_INTEROP_THREADS": "1",
                 "TLTEACH_CLAIMS": str(claims), "TLTEACH_CACHE": cache, "TQDM_DISABLE": "1",
                 "MPLBACKEND": "Agg", "PYTHONHASHSEED": "0"})
@@ -100,8 +138,19 @@ def execute_notebook(path: Path, seed: int) -> None:
                    resources={"metadata": {"path": str(path.parent)}}).execute()
 
 
+def _measured(command: list[str], env: dict[str, str], log: Path) -> tuple[int, float, float]:
+    """Run a command: (exit code, wall seconds, CPU seconds of it and its waited children)."""
+    start = time.perf_counter()
+    with log.open("w") as out:
+        child = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out,
+                                 stderr=subprocess.STDOUT)
+        _, status, usage = os.wait4(child.pid, 0)
+        child.returncode = os.waitstatus_to_exitcode(status)
+    return child.returncode, time.perf_counter() - start, usage.ru_utime + usage.ru_stime
+
+
 def run_one(source: str, backend: str, threads: int, seed: int) -> dict:
-    """One run of one source: its claims (each with its margin), wall time and any error."""
+    """One run of one source: its claims (each with its margin), times and any error."""
     with tempfile.TemporaryDirectory(prefix="tlteach-robust-") as tmp:
         claims = Path(tmp) / "claims.jsonl"
         claims.touch()
@@ -112,26 +161,133 @@ def run_one(source: str, backend: str, threads: int, seed: int) -> dict:
             env["TLTEACH_SEEDS"] = str(seed)
             command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
                        "-p", "no:randomly", "-m", "lesson or sweep", source]
-        start = time.perf_counter()
-        done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
-        seconds = time.perf_counter() - start
+        code, seconds, cpu = _measured(command, env, Path(tmp) / "output.txt")
+        output = (Path(tmp) / "output.txt").read_text(errors="replace")
         found = [json.loads(line) for line in claims.read_text().splitlines() if line]
-    error = None if done.returncode == 0 else (done.stdout + done.stderr).strip()[-2000:]
+    error = None if code == 0 else output.strip()[-2000:]
     return {"source": source, "backend": backend, "threads": threads, "seed": seed,
-            "seconds": round(seconds, 1), "error": error, "claims": found}
+            "seconds": round(seconds, 1), "cpu_seconds": round(cpu, 1), "error": error,
+            "claims": found}
+
+
+# --- probes: the caps read back inside a kernel -----------------------------------------
+
+def probe_in_kernel() -> dict:
+    """Run ``emulated_cpus.kernel_probe`` in a Jupyter kernel of this process' environment."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    code = (inspect.getsource(emulated_cpus.kernel_probe)
+            + "\nimport json\nprint('PROBE ' + json.dumps(kernel_probe()))")
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)])
+    NotebookClient(nb, timeout=600, kernel_name="python3").execute()
+    text = "".join(o.get("text", "") for o in nb.cells[0].outputs if o.output_type == "stream")
+    return json.loads(next(line for line in text.splitlines() if line.startswith("PROBE "))[6:])
+
+
+def _versions() -> str:
+    names = ("torch", "tensorflow", "numpy", "scipy")
+    found = []
+    for name in names:
+        try:
+            found.append(f"{name} {importlib.metadata.version(name)}")
+        except importlib.metadata.PackageNotFoundError:
+            found.append(f"{name} absent")
+    return ", ".join(found)
+
+
+def probe_key(backend: str, threads: int, host: dict) -> str:
+    flags = "".join(k for k in ("avx2", "avx512f", "amx") if host[k])
+    return f"{backend} x{threads} | {host['model']} [{flags}] | {_versions()}"
+
+
+def probe(backend: str, threads: int) -> dict:
+    """The verified caps of one back-end x threads on this host, probed once and cached."""
+    host = emulated_cpus.host_cpu()
+    key = probe_key(backend, threads, host)
+    cached = json.loads(PROBES.read_text()) if PROBES.exists() else {}
+    if key not in cached:
+        with tempfile.TemporaryDirectory(prefix="tlteach-probe-") as tmp:
+            env = {**run_env(backend, threads, Path(tmp) / "claims.jsonl", tmp),
+                   **emulated_cpus.PROBE_VARIABLES}
+            done = subprocess.run([sys.executable, "-m", "scripts.robustness", "--probe-kernel"],
+                                  cwd=ROOT, env=env, capture_output=True, text=True)
+        if done.returncode != 0:
+            raise SystemExit(f"The probe of {backend} x{threads} failed:\n{done.stderr[-2000:]}")
+        found = json.loads(done.stdout.strip().splitlines()[-1])
+        cached[key] = {"backend": backend, "threads": threads, "host": host, "probe": found}
+        PROBES.write_text(json.dumps(cached, indent=1, sort_keys=True) + "\n")
+    return {**cached[key], "checks": emulated_cpus.verify(backend, cached[key]["probe"], threads)}
+
+
+def probe_all(allow_unverified: bool = False) -> dict[tuple[str, int], dict]:
+    """Probe every back-end x threads; stop when a cap is not in force (a mislabelled run)."""
+    probes = {(b, t): probe(b, t) for b in BACKENDS for t in THREADS}
+    for (backend, threads), found in probes.items():
+        print(f"{backend} x{threads}: {emulated_cpus.summary(found['checks'])}", flush=True)
+        bad = emulated_cpus.failed(found["checks"])
+        if bad and not allow_unverified:
+            raise SystemExit(f"{backend}: the caps of {', '.join(bad)} are not in force on this "
+                             "machine; its runs would be mislabelled (--allow-unverified runs "
+                             "them anyway, and the records say so).")
+    return probes
+
+
+# --- provenance -------------------------------------------------------------------------
+
+def _git(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True)
 
 
 def commit() -> str:
     """The checked-out commit, with "+changes" when the working tree differs from it (the
-    sweep's own raw file and report aside): the code a sweep measures, read once when it
-    starts."""
-    head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
-                          capture_output=True, text=True).stdout.strip() or "unknown"
-    outputs = [f":(exclude){path.relative_to(ROOT)}" for path in (RAW, REPORT)]
-    dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", ".",
-                            *outputs], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+    sweep's own raw file, probes and report aside): the code a sweep measures, read once
+    when it starts."""
+    head = _git("rev-parse", "--short", "HEAD").stdout.strip() or "unknown"
+    outputs = [f":(exclude){path.relative_to(ROOT)}" for path in (RAW, REPORT, PROBES)]
+    dirty = _git("status", "--porcelain", "--untracked-files=no", "--", ".",
+                 *outputs).stdout.strip()
     return head + ("+changes" if dirty else "")
 
+
+class Provenance:
+    """Which records count: made with this design, at a clean tree, at or after the last
+    commit that changed their source (git log -1 -- source)."""
+
+    def __init__(self) -> None:
+        self._last: dict[str, str] = {}
+        self._after: dict[tuple[str, str], bool | None] = {}
+
+    def last_change(self, source: str) -> str:
+        if source not in self._last:
+            self._last[source] = _git("log", "-1", "--format=%h", "--", source).stdout.strip()
+        return self._last[source]
+
+    def _at_or_after(self, last: str, measured: str) -> bool | None:
+        if (last, measured) not in self._after:
+            known = _git("cat-file", "-e", f"{measured}^{{commit}}").returncode == 0
+            self._after[last, measured] = (
+                None if not known else
+                _git("merge-base", "--is-ancestor", last, measured).returncode == 0)
+        return self._after[last, measured]
+
+    def stale(self, record: dict) -> str | None:
+        """Why a record does not count (None: it is fresh)."""
+        if record.get("design") != DESIGN:
+            return "older design"
+        measured = record.get("commit", "unknown")
+        if measured.endswith("+changes"):
+            return "uncommitted changes"
+        last = self.last_change(record["source"])
+        if not last:
+            return None  # a source git does not know (a test's temporary file)
+        after = self._at_or_after(last, measured)
+        if after is None:
+            return f"unknown commit {measured}"
+        return None if after else f"source changed at {last}"
+
+
+# --- the sweep --------------------------------------------------------------------------
 
 def load_raw() -> list[dict]:
     if not RAW.exists():
@@ -139,41 +295,132 @@ def load_raw() -> list[dict]:
     return [json.loads(line) for line in RAW.read_text().splitlines() if line]
 
 
-def sweep(sources: list[str], fresh: bool) -> None:
-    """Run every (source, run of the design) not yet in the raw file, CORES at a time."""
+def jobs_to_do(sources: list[str], runs: int, raw: list[dict], measured_at: str,
+               provenance: Provenance) -> list[tuple[str, int, str, int, int]]:
+    """(source, run, back-end, threads, seed) of each run not yet done: a fresh record, or
+    one of this very sweep's commit, counts as done."""
+    done = {(r["source"], r.get("run")) for r in raw
+            if provenance.stale(r) is None or (r.get("design") == DESIGN
+                                               and r.get("commit") == measured_at)}
+    jobs = [(s, *run) for s in sources for run in design(runs) if (s, run[0]) not in done]
+    # Two-thread runs take both cores: run the one-thread runs in pairs, then those alone.
+    return sorted(jobs, key=lambda job: job[3])
+
+
+def plan(jobs: list[tuple], raw: list[dict]) -> str:
+    """How long the jobs take on CORES cores, from the recorded seconds of each source."""
+    seconds: dict[tuple[str, int], list[float]] = {}
+    for r in raw:
+        seconds.setdefault((r["source"], r["threads"]), []).append(r["seconds"])
+    wall = {1: 0.0, 2: 0.0}
+    cpu, unknown = 0.0, set()
+    for source, _, _, threads, _ in jobs:
+        times = seconds.get((source, threads)) or seconds.get((source, 3 - threads))
+        if not times:
+            unknown.add(source)
+            continue
+        wall[threads] += statistics.mean(times)
+        cpu += statistics.mean(times) * threads
+    hours = (wall[1] / CORES + wall[2]) / 3600
+    text = (f"{len(jobs)} runs to do: about {hours:.1f} h on {CORES} cores "
+            f"({cpu / 3600:.1f} CPU hours), from the recorded seconds of each source")
+    if unknown:
+        text += f"; never timed (not counted): {', '.join(sorted(unknown))}"
+    return text
+
+
+def sweep(sources: list[str], runs: int, fresh: bool, allow_unverified: bool = False) -> None:
+    """Run every (source, run of the design) not yet done, CORES threads at a time."""
     if fresh:  # forget these sources' earlier runs (their code changed), keep the others
         kept = [r for r in load_raw() if r["source"] not in sources]
         RAW.write_text("".join(json.dumps(r) + "\n" for r in kept))
-    done = {(r["source"], r["backend"], r["threads"], r["seed"]) for r in load_raw()}
-    jobs = [(s, *run) for s in sources for run in design() if (s, *run) not in done]
-    # Two-thread runs take both cores: run the one-thread runs in pairs, then those alone.
-    jobs.sort(key=lambda job: job[2])
-    print(f"{len(jobs)} runs to do ({len(done)} already in {RAW.name})", flush=True)
     measured_at = commit()
-    busy: dict[Future, int] = {}
+    if measured_at.endswith("+changes"):
+        print("The working tree has uncommitted changes: these runs will count as stale. "
+              "Commit first.", flush=True)
+    jobs = jobs_to_do(sources, runs, load_raw(), measured_at, Provenance())
+    print(plan(jobs, load_raw()), flush=True)
+    if not jobs:
+        write_report()
+        return
+    probes = probe_all(allow_unverified)
+    host = emulated_cpus.host_cpu()
+    busy: dict[Future, tuple] = {}
+
+    def save(future: Future) -> None:
+        job = busy.pop(future)
+        checks = probes[job[2], job[3]]["checks"]
+        _save({**future.result(), "run": job[1], "design": DESIGN, "commit": measured_at,
+               "host": host, "verified": checks})
+
     with ThreadPoolExecutor(CORES) as pool:
         for job in jobs:
-            while busy and sum(busy.values()) + job[2] > CORES:
+            while busy and sum(j[3] for j in busy.values()) + job[3] > CORES:
                 finished, _ = wait(busy, return_when=FIRST_COMPLETED)
                 for future in finished:
-                    busy.pop(future)
-                    _save({**future.result(), "commit": measured_at})
-            busy[pool.submit(run_one, *job)] = job[2]
-        for future in busy:
-            _save({**future.result(), "commit": measured_at})
+                    save(future)
+            busy[pool.submit(run_one, job[0], *job[2:])] = job
+        for future in list(busy):
+            save(future)
 
 
 def _save(result: dict) -> None:
     failed = [c for c in result["claims"] if c["margin"] < 0]
     status = "ERROR" if result["error"] else f"{len(result['claims'])} claims, {len(failed)} fail"
-    print(f"{result['source']} {result['backend']} x{result['threads']} seed {result['seed']}: "
-          f"{status} ({result['seconds']:.0f} s)", flush=True)
+    print(f"{result['source']} run {result['run']} ({result['backend']} x{result['threads']}, "
+          f"seed {result['seed']}): {status} ({result['seconds']:.0f} s)", flush=True)
     with RAW.open("a") as f:
         f.write(json.dumps(result) + "\n")
     write_report()
 
 
-def _bound(claim: dict) -> str:
+# --- statistics -------------------------------------------------------------------------
+
+def claim_stats(effects: list[float], at_least: float | None, at_most: float | None) -> dict:
+    """n, mean, sd, smallest margin, z (the nearer bound, in sd) and the chance one run
+    fails (both tails for a two-sided claim). sd = 0 gives z = ±inf."""
+    from scipy.stats import norm
+
+    n = len(effects)
+    mean = statistics.fmean(effects)
+    sd = statistics.stdev(effects) if n >= 2 else math.nan
+    distances = ([mean - at_least] if at_least is not None else []) + \
+                ([at_most - mean] if at_most is not None else [])
+    margins = [min(([e - at_least] if at_least is not None else [])
+                   + ([at_most - e] if at_most is not None else [])) for e in effects]
+    if n < 2:
+        zs = [math.nan]
+    elif sd == 0:
+        zs = [math.copysign(math.inf, d) if d else math.nan for d in distances]
+    else:
+        zs = [d / sd for d in distances]
+    z = min(zs)
+    p_fail = sum(float(norm.sf(x)) for x in zs) if not math.isnan(z) else math.nan
+    return {"n": n, "mean": mean, "sd": sd, "min_margin": min(margins), "z": z,
+            "p_fail": p_fail, "failures": sum(m < 0 for m in margins)}
+
+
+def status(stats: dict) -> str:
+    """"lesson" when enough runs, z ≥ Z_LESSON and no run failed; else why not."""
+    if stats["failures"]:
+        return f"failed in {stats['failures']} of {stats['n']} runs"
+    if stats["n"] >= 2 and stats["sd"] == 0:
+        return "constant: a sanity check?"
+    reasons = []
+    z = stats["z"]
+    if not (stats["n"] >= MIN_RUNS or (stats["n"] >= MIN_RUNS_HIGH_Z and z >= HIGH_Z)):
+        reasons.append(f"not enough runs ({stats['n']})")
+    if not z >= Z_LESSON:
+        reasons.append("z too low")
+    return "; ".join(reasons) or "lesson"
+
+
+def course_failure(p_fails: list[float]) -> float:
+    """The chance that a full course run fails any of these claims: 1 − Π(1 − pᵢ)."""
+    return 1 - math.prod(1 - p for p in p_fails)
+
+
+def _bounds(claim: dict) -> str:
     parts = []
     if claim.get("at_least") is not None:
         parts.append(f"≥ {claim['at_least']:+.3f}")
@@ -182,80 +429,270 @@ def _bound(claim: dict) -> str:
     return " and ".join(parts)
 
 
-def write_report() -> None:
-    """benchmarks/robustness.md from the raw results."""
-    raw = load_raw()
+def claim_rows(records: list[dict]) -> dict[tuple[str, str], dict]:
+    """(source, claim) -> kind, bounds, the effects measured and their statistics."""
     rows: dict[tuple[str, str], dict] = {}
-    for run in raw:
+    for run in records:
         for claim in run["claims"]:
             row = rows.setdefault((run["source"], claim["claim"]),
-                                  {"bound": _bound(claim), "margins": [], "effects": []})
-            row["margins"].append(claim["margin"])
+                                  {"kind": claim.get("kind", "lesson"), "claim": claim,
+                                   "effects": []})
             row["effects"].append(claim["effect"])
-    runs_by_source: dict[str, list[dict]] = {}
-    for run in raw:
-        runs_by_source.setdefault(run["source"], []).append(run)
+    for row in rows.values():
+        c = row["claim"]
+        row.update(claim_stats(row["effects"], c.get("at_least"), c.get("at_most")))
+        row["status"] = status(row)
+        row["bounds"] = _bounds(c)
+    return rows
+
+
+def latest_fresh(raw: list[dict], provenance: Provenance) -> tuple[list[dict], list[dict]]:
+    """(fresh records, one per source and run, the latest kept; stale records)."""
+    fresh: dict[tuple[str, int], dict] = {}
+    stale = []
+    for r in raw:
+        why = provenance.stale(r)
+        if why is None:
+            fresh[r["source"], r["run"]] = r
+        else:
+            stale.append({**r, "stale": why})
+    return list(fresh.values()), stale
+
+
+# --- committed outputs (seed 0) against the sweep -----------------------------------------
+
+CLAIM_LINE = re.compile(r"^(?:holds|FAILS): (?P<claim>.+): (?P<effect>[+-]\d+\.\d+) "
+                        r"\(checked: (?P<bounds>.+)\)$")
+
+
+def committed_effects(path: Path) -> dict[str, list[float]]:
+    """The lesson claims a committed notebook printed (``holds: claim: +0.123 (checked: ...)``)."""
+    import nbformat
+
+    found: dict[str, list[float]] = {}
+    for cell in nbformat.read(path, as_version=4).cells:
+        for output in cell.get("outputs", []):
+            if output.get("output_type") != "stream":
+                continue
+            for line in output.get("text", "").splitlines():
+                match = CLAIM_LINE.match(line.strip())
+                if match:
+                    found.setdefault(match["claim"], []).append(float(match["effect"]))
+    return found
+
+
+def swept_ranges(rows: dict[tuple[str, str], dict], source: str,
+                 min_runs: int = MIN_RUNS) -> dict[str, tuple[float, float]]:
+    """claim -> (min, max) effect over the fresh runs of a source, claims with min_runs+."""
+    return {claim: (min(row["effects"]), max(row["effects"]))
+            for (s, claim), row in rows.items()
+            if s == source and row["n"] >= min_runs and row["kind"] == "lesson"}
+
+
+def outside_swept_range(committed: dict[str, list[float]],
+                        swept: dict[str, tuple[float, float]]) -> list[tuple]:
+    """(claim, committed effect, swept min, swept max) of each committed effect that lies
+    outside the swept range (beyond the 3 printed decimals): the committed run is not one
+    of the runs the sweep describes."""
+    out = []
+    for claim, (lo, hi) in sorted(swept.items()):
+        for effect in committed.get(claim, []):
+            if effect < lo - 5e-4 or effect > hi + 5e-4:
+                out.append((claim, effect, lo, hi))
+    return out
+
+
+def seed0_report(rows: dict[tuple[str, str], dict]) -> list[str]:
+    """One line per swept notebook claim: its committed effect and the swept range."""
+    lines = []
+    for source in sorted({s for s, _ in rows if s.endswith(".ipynb")}):
+        committed = committed_effects(ROOT / source)
+        swept = swept_ranges(rows, source)
+        outside = {c for c, *_ in outside_swept_range(committed, swept)}
+        for claim, (lo, hi) in sorted(swept.items()):
+            shown = ", ".join(f"{e:+.3f}" for e in committed.get(claim, [])) or "not printed"
+            mark = " **outside**" if claim in outside else ""
+            lines.append(f"| `{Path(source).name}` | {claim} | {shown}{mark} | "
+                         f"{lo:+.3f} … {hi:+.3f} |")
+    return lines
+
+
+# --- the report -------------------------------------------------------------------------
+
+def _z_text(z: float) -> str:
+    return "–" if math.isnan(z) else ("∞" if z == math.inf else "−∞" if z == -math.inf
+                                      else f"{z:.1f}")
+
+
+def _p_text(p: float) -> str:
+    return "–" if math.isnan(p) else "0" if p == 0 else f"{p:.1e}"
+
+
+def _cpu_seconds(record: dict) -> float:
+    """A run's CPU time; older records have only wall time (then wall x threads)."""
+    return record.get("cpu_seconds", record["seconds"] * record["threads"])
+
+
+def _header(raw: list[dict]) -> list[str]:
+    caps = "; ".join(f"`{b}` ({' '.join(f'{k}={v}' for k, v in env.items()) or 'no caps'})"
+                     for b, env in BACKENDS.items())
+    host = emulated_cpus.host_cpu()
     lines = [
         "# Robustness of the asserted lessons",
         "",
-        "Written by `make robustness` (`scripts/robustness.py`). Every claim that a notebook or",
-        "a lesson test checks (`tlteach.claims.check`), run under emulated CPU back-ends x",
-        "math threads x seeds. **Margin** = measured effect − threshold (for an upper bound:",
-        "threshold − effect), in accuracy units (0.05 = 5 points): ≥ 0 means the claim held.",
+        "Written by `make robustness` (`scripts/robustness.py`). Every claim a notebook or a",
+        "lesson test checks (`tlteach.claims.check`), run many times with independent seeds",
+        "under emulated CPUs. **Margin** = effect − threshold (for an upper bound: threshold −",
+        "effect), in accuracy units (0.05 = 5 points). **z** = (mean − threshold) / sd over the",
+        "runs (the nearer bound of a two-sided claim); **P(fail)** ≈ Φ(−z), the chance that one",
+        "run misses (both tails for a two-sided claim), assuming a normal spread. A claim counts",
+        f"as a **lesson** with n ≥ {MIN_RUNS} runs (or n ≥ {MIN_RUNS_HIGH_Z} with z ≥ "
+        f"{HIGH_Z:g}), z ≥ {Z_LESSON} and no failed run.",
         "",
-        "**Design** (covering, 8 runs per source): each run pairs one of the seeds "
-        f"{SEEDS[0]}–{SEEDS[-1]} (used by no notebook) with one back-end and one thread count;",
-        "every back-end × thread pair is used once, every back-end twice, every thread count",
-        "four times. Back-ends: "
-        + "; ".join(f"`{b}` ({' '.join(f'{k}={v}' for k, v in env.items()) or 'no caps'})"
-                    for b, env in BACKENDS.items()) + ".",
+        f"**Design** (`{DESIGN}`): run k of a source takes its seed from "
+        f"`np.random.SeedSequence({ROOT_ENTROPY}, spawn_key=(k,))` (≥ 100, used by no notebook)",
+        "and, apart from it, one back-end × thread count (1 or 2): each block of 8 runs uses",
+        f"every pair once, in a shuffled order. {RUNS} runs per source unless `--runs` asks more.",
+        f"Back-ends: {caps}. Each caps oneDNN (PyTorch, TensorFlow), ATen, MKL and OpenBLAS",
+        "(NumPy, SciPy); a probe in a kernel reads back what each library picked (below).",
+        "Not covered: ARM CPUs (Apple M-series, Graviton), TensorFlow's Eigen code compiled",
+        "for another ISA, GPUs.",
         "",
-        f"Machine: {cpu_name()}, {os.cpu_count()} cores, {platform.system()}; runs two at a "
-        "time (one-thread runs) or alone (two-thread runs).",
-        "",
-        "## Sources",
-        "",
-        "| source | runs | errors | wall time (sum) | measured at commit |",
-        "|---|---|---|---|---|",
+        f"Host: {host['model']}, AVX2 {'yes' if host['avx2'] else 'no'}, AVX-512 "
+        f"{'yes' if host['avx512f'] else 'no'}, AMX {'yes' if host['amx'] else 'no'}; "
+        f"{os.cpu_count()} cores, {platform.system()}; one-thread runs two at a time.",
     ]
-    for source, runs in sorted(runs_by_source.items()):
-        errors = sum(r["error"] is not None for r in runs)
-        commits = sorted({r.get("commit", "unknown") for r in runs})
-        lines.append(f"| `{source}` | {len(runs)} | {errors} | "
-                     f"{sum(r['seconds'] for r in runs) / 60:.1f} min | {', '.join(commits)} |")
-    missing = [s for s in all_sources() if s not in runs_by_source]
+    if not host["avx512f"]:
+        lines += ["On this host `native` picks the same kernels as `avx2`: its runs add seeds, "
+                  "not another CPU."]
+    return lines + ["", "Verified in a kernel (back-end × threads: what each library "
+                    "reported; ✓ = cap in force):", ""] + _verified_lines(raw)
+
+
+def _verified_lines(raw: list[dict]) -> list[str]:
+    latest = {}
+    for r in raw:
+        if "verified" in r:
+            latest[r["backend"], r["threads"]] = r["verified"]
+    if PROBES.exists():
+        for found in json.loads(PROBES.read_text()).values():
+            if found["host"] == emulated_cpus.host_cpu():
+                latest.setdefault((found["backend"], found["threads"]), emulated_cpus.verify(
+                    found["backend"], found["probe"], found["threads"]))
+    if not latest:
+        return ["- not probed yet"]
+    return [f"- `{b}` x{t}: {emulated_cpus.summary(checks)}"
+            for (b, t), checks in sorted(latest.items())]
+
+
+def _source_lines(raw: list[dict], fresh: list[dict], provenance: Provenance) -> list[str]:
+    lines = ["## Sources", "",
+             "| source | fresh runs | stale runs | errors (fresh) | CPU time (all) "
+             "| measured at | source last changed |",
+             "|---|---|---|---|---|---|---|"]
+    for source in sorted({r["source"] for r in raw}):
+        mine = [r for r in raw if r["source"] == source]
+        own_fresh = [r for r in fresh if r["source"] == source]
+        errors = sum(r["error"] is not None for r in own_fresh)
+        commits = sorted({r.get("commit", "unknown") for r in mine})
+        lines.append(f"| `{source}` | {len(own_fresh)} | {len(mine) - len(own_fresh)} | "
+                     f"{errors} | {sum(map(_cpu_seconds, mine)) / 3600:.2f} h | "
+                     f"{', '.join(commits)} | {provenance.last_change(source) or '?'} |")
+    missing = [s for s in all_sources() if s not in {r["source"] for r in raw}]
     if missing:
         lines += ["", "Not run yet: " + ", ".join(f"`{s}`" for s in missing) + "."]
-    lines += ["", "## Claims", "",
-              "| source | claim | checked | effect (min / median / max) "
-              "| margin (min / median / max) | runs that hold |",
-              "|---|---|---|---|---|---|"]
-    for (source, claim), row in sorted(rows.items()):
-        m, e = row["margins"], row["effects"]
-        holds = sum(x >= 0 for x in m)
-        flag = "" if holds == len(m) else " **✗**"
-        lines.append(f"| `{Path(source).name}` | {claim} | {row['bound']} | "
-                     f"{min(e):+.3f} / {statistics.median(e):+.3f} / {max(e):+.3f} | "
-                     f"{min(m):+.3f} / {statistics.median(m):+.3f} / {max(m):+.3f} | "
-                     f"{holds}/{len(m)}{flag} |")
+    return lines
+
+
+def _claim_line(source: str, claim: str, row: dict, last: str) -> str:
+    return (f"| `{Path(source).name}` | {claim} | {row['bounds']} | {row['n']} | "
+            f"{row['mean']:+.3f} | {row['sd']:.3f} | {row['min_margin']:+.3f} | "
+            f"{_z_text(row['z'])} | {_p_text(row['p_fail'])} | {last} |")
+
+
+def write_report() -> None:
+    """benchmarks/robustness.md from the raw results."""
+    raw = load_raw()
+    provenance = Provenance()
+    fresh, stale = latest_fresh(raw, provenance)
+    rows, stale_rows = claim_rows(fresh), claim_rows(stale)
+    lessons = {k: r for k, r in rows.items() if r["kind"] == "lesson"}
+    sanity = {k: r for k, r in rows.items() if r["kind"] == "sanity"}
+    measured = [r["p_fail"] for r in lessons.values() if not math.isnan(r["p_fail"])]
+    kept = [r["p_fail"] for r in lessons.values() if r["status"] == "lesson"]
+    errors = sum(r["error"] is not None for r in fresh)
+    total_cpu = sum(map(_cpu_seconds, raw)) / 3600
+    figure = f"{course_failure(measured):.1%}" if measured else "not measured yet"
+    lines = [f"**Chance that a full course run fails some lesson: {figure}** "
+             f"(goal ≤ {COURSE_GOAL:.0%}), 1 − Π(1 − P(fail)) over the {len(measured)} lesson "
+             f"claims with 2+ fresh runs; over the {len(kept)} that pass the bar: "
+             f"{course_failure(kept):.1%}. "
+             f"{len({k for k in stale_rows if k not in rows})} claims have stale runs only "
+             f"(not counted); {errors} fresh runs ended in an error (not in the figure).",
+             "", f"Sweep cost so far: {total_cpu:.1f} CPU hours ({len(raw)} runs recorded)."]
+    lines = _header(raw) + [""] + lines + [""] + _source_lines(raw, fresh, provenance)
+    lines += ["", "## Lessons (fresh runs only)", "",
+              "| source | claim | checked | n | mean | sd | min margin | z | P(fail) | status |",
+              "|---|---|---|---|---|---|---|---|---|---|"]
+    lines += [_claim_line(s, c, r, r["status"] if r["status"] == "lesson"
+                          else f"**{r['status']}**") for (s, c), r in sorted(lessons.items())]
+    lines += ["", "## Sanity checks (`tlteach.claims.sanity`: not lessons, not in the figure)",
+              "", "| source | check | checked | n | held in all runs |", "|---|---|---|---|---|"]
+    lines += [f"| `{Path(s).name}` | {c} | {r['bounds']} | {r['n']} | "
+              f"{'yes' if not r['failures'] else '**no**'} |"
+              for (s, c), r in sorted(sanity.items())]
+    lines += ["", f"## Committed outputs against the sweep (claims with {MIN_RUNS}+ fresh runs)",
+              "", "| notebook | claim | committed effect | swept min … max |", "|---|---|---|---|"]
+    lines += seed0_report(rows)
+    lines += ["", "## Stale: re-run (not counted)", "",
+              "| source | claim | checked | n | mean | sd | min margin | z | P(fail) | why |",
+              "|---|---|---|---|---|---|---|---|---|---|"]
+    why = {}
+    for r in stale:
+        why.setdefault(r["source"], set()).add(r["stale"])
+    lines += [_claim_line(s, c, r, "; ".join(sorted(why[s])))
+              for (s, c), r in sorted(stale_rows.items())]
     REPORT.write_text("\n".join(lines) + "\n")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("sources", nargs="*", help="notebooks or test files (default: all)")
+    parser.add_argument("--runs", type=int, default=RUNS,
+                        help=f"runs per source, the design's first N (default {RUNS})")
     parser.add_argument("--fresh", action="store_true",
                         help="forget the earlier results of these sources")
+    parser.add_argument("--plan", action="store_true", help="only say how long it would take")
     parser.add_argument("--report", action="store_true", help="only rewrite the report")
+    parser.add_argument("--seed0", action="store_true",
+                        help="compare the committed notebooks' claims with the swept ranges")
+    parser.add_argument("--probe", action="store_true",
+                        help="probe every back-end x threads in a kernel and print the result")
+    parser.add_argument("--allow-unverified", action="store_true",
+                        help="run even when a cap is not in force (the records say so)")
     parser.add_argument("--execute", nargs=2, metavar=("NOTEBOOK", "SEED"),
                         help=argparse.SUPPRESS)  # one notebook run (a child process)
+    parser.add_argument("--probe-kernel", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    sources = [str(Path(s)) for s in args.sources] or all_sources()
     if args.execute:
         execute_notebook(ROOT / args.execute[0], int(args.execute[1]))
+    elif args.probe_kernel:
+        print(json.dumps(probe_in_kernel()))
+    elif args.probe:
+        probe_all(allow_unverified=True)
     elif args.report:
         write_report()
+    elif args.plan:
+        print(plan(jobs_to_do(sources, args.runs, load_raw(), commit(), Provenance()),
+                   load_raw()))
+    elif args.seed0:
+        fresh, _ = latest_fresh(load_raw(), Provenance())
+        lines = seed0_report(claim_rows(fresh))
+        print("\n".join(lines) or f"No notebook claim has {MIN_RUNS}+ fresh runs yet.")
+        sys.exit(1 if any("**outside**" in line for line in lines) else 0)
     else:
-        sweep(args.sources or all_sources(), args.fresh)
+        sweep(sources, args.runs, args.fresh, args.allow_unverified)
 
 
 if __name__ == "__main__":
