@@ -244,7 +244,8 @@ def commit() -> str:
     sweep's own raw file, probes and report aside): the code a sweep measures, read once
     when it starts."""
     head = _git("rev-parse", "--short", "HEAD").stdout.strip() or "unknown"
-    outputs = [f":(exclude){path.relative_to(ROOT)}" for path in (RAW, REPORT, PROBES)]
+    outputs = [f":(exclude){path.relative_to(ROOT)}" for path in (RAW, REPORT, PROBES)
+               if path.is_relative_to(ROOT)]
     dirty = _git("status", "--porcelain", "--untracked-files=no", "--", ".",
                  *outputs).stdout.strip()
     return head + ("+changes" if dirty else "")
