@@ -187,3 +187,16 @@ def test_the_keras_notebooks_reach_the_memory_workarounds_through_runtime():
     # tlteach.runtime.free_traced_graphs() after `import tlteach`
     for name in ("free_traced_graphs", "return_freed_memory", "trim_memory"):
         assert getattr(tlteach.runtime, name) is getattr(tlteach.memory, name)
+
+
+def test_sub_seeds_are_repeatable_distinct_and_not_shared_with_the_next_seed():
+    from tlteach.runtime import sub_seeds
+
+    assert sub_seeds(0, 3) == sub_seeds(0, 3)
+    assert sub_seeds(0, 5)[:3] == sub_seeds(0, 3)  # asking for more keeps the first ones
+    neighbours = set(sub_seeds(0, 5)) | set(sub_seeds(1, 5))
+    assert len(neighbours) == 10  # seed + 1 would share 4 of 5 with the next seed
+    assert sub_seeds(0, 0) == []
+    assert all(0 <= s < 2**32 for s in sub_seeds(7, 4))
+    with pytest.raises(ValueError, match="how many seeds"):
+        sub_seeds(0, -1)

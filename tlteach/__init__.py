@@ -6,10 +6,10 @@ TensorFlow, seeds nothing and probes no device. Framework code lives in two fold
 both and imports neither at module level (docs/architecture.md has the map).
 """
 
-from tlteach.runtime import device, in_colab, seed_everything
+from tlteach.runtime import device, in_colab, seed_everything, sub_seeds
 
 __version__ = "0.2.0"
 REPOSITORY = "tlteach/tlteach"
 """The course's GitHub repository (owner/name); badges and the Colab install point here."""
 
-__all__ = ["REPOSITORY", "__version__", "device", "in_colab", "seed_everything"]
+__all__ = ["REPOSITORY", "__version__", "device", "in_colab", "seed_everything", "sub_seeds"]

@@ -13,7 +13,7 @@ import numpy as np
 from tlteach.memory import free_traced_graphs, return_freed_memory, trim_memory
 
 __all__ = ["STACK", "device", "free_traced_graphs", "in_colab", "installed_versions",
-           "report_install", "return_freed_memory", "seed_everything", "trim_memory"]
+           "report_install", "return_freed_memory", "seed_everything", "sub_seeds", "trim_memory"]
 
 
 def seed_everything(seed: int) -> int:
@@ -33,6 +33,17 @@ def seed_everything(seed: int) -> int:
 
         keras.utils.set_random_seed(seed)
     return seed
+
+
+def sub_seeds(seed: int, n: int) -> list[int]:
+    """``n`` seeds for the parts of one run (a data draw, each model's initialisation), derived
+    from ``seed`` with NumPy's ``SeedSequence``: independent of each other and of the sub-seeds
+    of any other ``seed`` (unlike ``seed + 1``, ``seed + 2``, which the next seed shares).
+    """
+    if n < 0:
+        raise ValueError(f"sub_seeds(seed, n={n}): n is how many seeds you want, 0 or more.")
+    return [int(child.generate_state(1)[0])
+            for child in np.random.SeedSequence(seed).spawn(n)]
 
 
 def device() -> str:
