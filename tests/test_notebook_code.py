@@ -31,14 +31,8 @@ NOT_YET = {
                                              "mean_gain: results"],
     "05_domain_adaptation_pytorch.ipynb": ["toy_model: toy, toy_ys", "domain_view: mnist_m",
                                            "draw_lambda: Xs, Xt, toy, toy_sweep, toy_yt, ys, yt"],
-    "09_which_layers_transfer_pytorch.ipynb": ["task: rng, y", "frozen_transfer: test_B, train_B",
-                                               "fine_tuned_transfer: test_B, train_B",
-                                               "draw_depth: base_B_accuracy, results",
-                                               "features_by_depth: backbone, body",
-                                               "probe_by_depth: features_of"],
 }
-LONG_CELLS_NOT_YET = {"03_fine_tuning_keras.ipynb": 1, "05_domain_adaptation_pytorch.ipynb": 1,
-                      "09_which_layers_transfer_pytorch.ipynb": 1}
+LONG_CELLS_NOT_YET = {"03_fine_tuning_keras.ipynb": 1, "05_domain_adaptation_pytorch.ipynb": 1}
 
 
 def code_cells(path: Path) -> list[str]:
