@@ -45,14 +45,19 @@ def _image_grid(images: Sequence[np.ndarray], titles: Sequence[str], colours: Se
     for i, ax in enumerate(axes.flat):
         ax.axis("off")
         if i < len(images):
-            image = _displayable(images[i])
-            ax.imshow(image, cmap="gray" if image.ndim == 2 else None)
+            _imshow(ax, images[i])
             if titles[i]:
                 ax.set_title(titles[i], fontsize=fontsize, color=colours[i])
     if title:
         fig.suptitle(title)
     fig.tight_layout()
     return fig
+
+
+def _imshow(ax: plt.Axes, image) -> None:
+    """Draw one image (any framework's layout) in ``ax``, grayscale when it has no channels."""
+    image = _displayable(image)
+    ax.imshow(image, cmap="gray" if image.ndim == 2 else None)
 
 
 def _displayable(image) -> np.ndarray:
@@ -482,8 +487,7 @@ def image_rows(rows: dict[str, Sequence[np.ndarray]], title: str | None = None,
             ax.set_xticks([])
             ax.set_yticks([])
             if i < len(images):
-                image = _displayable(images[i])
-                ax.imshow(image, cmap="gray" if image.ndim == 2 else None)
+                _imshow(ax, images[i])
             else:
                 ax.axis("off")
         row[0].set_ylabel(label, rotation=0, ha="right", va="center", fontsize=9)
