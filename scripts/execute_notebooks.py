@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 TIMES = ROOT / "benchmarks" / "notebook_times.json"
 RUNTIME_LINE = re.compile(r"\*\*CPU runtime:\*\*[^\n]*")
 MACHINE_LINE = re.compile(r"\*Measured on:\*[^\n]*")  # the README's, above its course table
-CELL_TIMEOUT = 600  # seconds
+CELL_TIMEOUT = int(os.environ.get("TLTEACH_CELL_TIMEOUT", "600"))  # seconds, per cell
 # The variables that cap the instruction sets PyTorch, TensorFlow, NumPy and SciPy use
 # (emulated CPUs): scripts/emulated_cpus.CAP_VARIABLES, which a test keeps equal.
 CPU_CAP_VARIABLES = ("ONEDNN_MAX_CPU_ISA", "ATEN_CPU_CAPABILITY", "TF_ENABLE_ONEDNN_OPTS",
