@@ -123,10 +123,10 @@ assert both[0].shape == (len(f_train["head"]), width), "block 10 and head side b
 assert 0 <= combined <= 1"""),
     },
     "10_continual_and_parameter_efficient_pytorch": {
-        1: Check(("full_buffer",), """\
-import torch
-
-assert torch.equal(buffer, full_buffer), "put the notebook's buffer back afterwards\""""),
+        1: Check(("by_buffer",), """\
+assert sorted(by_buffer) == [1, 3, 10], "rehearsal with 1, 3 and 10 images per class of A"
+assert by_buffer[10]["A"] == runs["rehearsal"]["A"], "10 per class is the notebook's own run"
+assert all(len(c["A"]) == len(runs["rehearsal"]["A"]) for c in by_buffer.values())"""),
     },
     "12_reinforcement_learning_pytorch": {
         1: Check(("mapped",), """\

@@ -68,6 +68,8 @@ def isa_level(text: str | None) -> int | None:
     if not text:
         return None
     words = text.upper()
+    if words.strip() == "NO AVX":  # ATen's name for its default kernels before PyTorch 2.7
+        return DEFAULT
     for needle, level in (("AMX", AMX), ("ADVANCED MATRIX", AMX), ("AVX-512", AVX512),
                           ("AVX512", AVX512), ("AVX10", AVX512), ("AVX2", AVX2),
                           ("AVX", AVX), ("SSE4", SSE4), ("DEFAULT", DEFAULT)):

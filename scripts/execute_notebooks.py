@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 TIMES = ROOT / "benchmarks" / "notebook_times.json"
 RUNTIME_LINE = re.compile(r"\*\*CPU runtime:\*\*[^\n]*")
 MACHINE_LINE = re.compile(r"\*Measured on:\*[^\n]*")  # the README's, above its course table
-CELL_TIMEOUT = 600  # seconds
+CELL_TIMEOUT = int(os.environ.get("TLTEACH_CELL_TIMEOUT", "600"))  # seconds, per cell
 # The variables that cap the instruction sets PyTorch, TensorFlow, NumPy and SciPy use
 # (emulated CPUs): scripts/emulated_cpus.CAP_VARIABLES, which a test keeps equal.
 CPU_CAP_VARIABLES = ("ONEDNN_MAX_CPU_ISA", "ATEN_CPU_CAPABILITY", "TF_ENABLE_ONEDNN_OPTS",
@@ -73,8 +73,19 @@ def execute(path: Path, timeout: int) -> float:
                                      "on 2 CPU cores", header.source)
     if not _has_widgets(nb):
         nb.metadata.pop("widgets", None)
+    collapse_solutions(nb)
     nbformat.write(nb, path)
     return seconds
+
+
+def collapse_solutions(nb) -> int:
+    """Collapse every solution-tagged cell, code and output, so that JupyterLab shows a student
+    the exercise and a bar to click, not its answer (`make notebooks` does it on each run).
+    Returns how many cells it collapsed."""
+    solutions = [c for c in nb.cells if "solution" in c.metadata.get("tags", [])]
+    for cell in solutions:
+        cell.metadata.setdefault("jupyter", {}).update(source_hidden=True, outputs_hidden=True)
+    return len(solutions)
 
 
 def _has_widgets(nb) -> bool:
@@ -155,6 +166,8 @@ def main(paths: list[str]) -> None:
     TIMES.parent.mkdir(exist_ok=True)
     TIMES.write_text(json.dumps(record, indent=2) + "\n")
     update_course_tables(times, peaks, record["machine"])
+    # The class report quotes the heaviest notebook's peak
+    subprocess.run([sys.executable, "-m", "scripts.class_sizing"], cwd=ROOT, check=True)
 
 
 if __name__ == "__main__":

@@ -317,3 +317,18 @@ def test_as_backbone_gives_a_trained_body_the_course_cnns_scaling():
     X = np.stack([np.full((10, 12), 255, np.uint8), np.zeros((10, 12), np.uint8)])
     features = extract_features(backbone, X, cache=False)
     assert np.allclose(features, [[1, 1, 1], [-1, -1, -1]], atol=1e-6)
+
+
+def test_as_backbone_measures_the_number_of_features_without_touching_batchnorm():
+    from tlteach.torch.backbones import as_backbone
+    from tlteach.torch.small_cnn import SmallCNN
+
+    net = SmallCNN(width=8)  # 4 * 8 = 32 features
+    net.train()
+    before = {k: v.clone() for k, v in net.body.state_dict().items()}
+    backbone = as_backbone("small", net.body)
+    assert backbone.num_features == 32
+    assert net.body.training  # given back in the mode it was found in
+    after = net.body.state_dict()
+    assert all(torch.equal(before[k], after[k]) for k in before)  # running statistics too
+    assert as_backbone("given", net.body, 7).num_features == 7

@@ -133,3 +133,56 @@ def test_phase_label_stays_on_a_log_scale_loss_panel():
     fig.canvas.draw()
     assert fig.get_tightbbox().height < 4
     plt.close(fig)
+
+
+def test_lines_one_line_per_series_with_references_errors_and_bands():
+    fig = plots.lines({"prototypes": {1: 0.5, 5: 0.7, 20: 0.8}, "probe": {1: 0.4, 20: 0.9}},
+                      "labels per class", "accuracy", references={"chance": 0.2},
+                      errors={"probe": {1: 0.05, 20: 0.01}},
+                      bands={"prototypes": {1: (0.4, 0.6), 5: (0.6, 0.8), 20: (0.7, 0.9)}},
+                      log_x=2)
+    ax = fig.axes[0]
+    data = {line.get_label(): list(line.get_ydata()) for line in ax.get_lines()}
+    assert data["prototypes"] == [0.5, 0.7, 0.8] and data["chance"] == [0.2, 0.2]
+    assert len(ax.containers) == 1  # the error bars of the probe, and only those
+    assert list(ax.containers[0].lines[0].get_ydata()) == [0.4, 0.9]
+    assert len(ax.collections) >= 1 and ax.get_xscale() == "log"
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["1", "5", "20"]
+    assert {t.get_text() for t in ax.get_legend().get_texts()} == {"prototypes", "probe",
+                                                                     "chance"}
+    # Into a panel of an existing figure, with names as x.
+    fig, (left, right) = plt.subplots(1, 2)
+    assert plots.lines({"a": {"stem": 0.1, "head": 0.3}}, "tap", "acc", ax=right) is fig
+    assert not left.get_lines() and list(right.get_lines()[0].get_ydata()) == [0.1, 0.3]
+
+
+def test_grouped_bars_place_each_series_beside_the_others():
+    fig = plots.grouped_bars({"encoder": {"animal": 0.9, "plant": 0.8},
+                              "tf-idf": {"animal": 0.5, "plant": 0.4}}, "accuracy",
+                             references={"chance": 0.5})
+    ax = fig.axes[0]
+    bars = sorted((round(p.get_x() + p.get_width() / 2, 2), p.get_height()) for p in ax.patches)
+    assert bars == [(-0.2, 0.9), (0.2, 0.5), (0.8, 0.8), (1.2, 0.4)]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["animal", "plant"]
+    one = plots.grouped_bars({"A": {"with related": 0.71, "with unrelated": 0.6}}, "accuracy")
+    assert [t.get_text() for t in one.axes[0].texts] == ["0.710", "0.600"]
+
+
+def test_accuracy_bars_first_on_top_and_cost_points_named():
+    fig = plots.accuracy_bars({"frozen": 0.8, "fine-tuned": 0.9})
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["frozen", "fine-tuned"]
+    assert ax.get_ylim()[0] > ax.get_ylim()[1]  # inverted: the first name on top
+    assert [t.get_text().strip() for t in ax.texts] == ["0.800", "0.900"]
+    fig = plots.accuracy_against_cost({"head": (1e4, 0.7), "full": (1e6, 0.9)}, "parameters")
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.texts] == ["head", "full"]
+    assert ax.get_xscale() == "log" and ax.get_xlim()[1] > 1e6
+
+
+def test_image_rows_one_named_row_each():
+    rows = {"cat": [np.zeros((4, 4))] * 3, "dog": [np.ones((4, 4, 3))] * 2}
+    fig = plots.image_rows(rows, title="support set")
+    assert len(fig.axes) == 6
+    assert [ax.get_ylabel() for ax in fig.axes[::3]] == ["cat", "dog"]
+    assert [len(ax.images) for ax in fig.axes] == [1, 1, 1, 1, 1, 0]  # the short row's end

@@ -12,8 +12,10 @@ from tlteach import quiz
 
 def test_every_topic_has_three_to_five_well_formed_questions():
     assert quiz.topics() == ["choosing_a_strategy", "continual_and_peft", "domain_adaptation",
+                             "domain_adaptation_keras",
                              "few_shot_zero_shot",
-                             "fine_tuning", "frozen_backbone", "model_cost",
+                             "fine_tuning", "fine_tuning_keras", "frozen_backbone",
+                             "frozen_backbone_keras", "model_cost",
                              "multi_task_and_self_supervised", "negative_transfer",
                              "reinforcement_learning", "start_here", "text",
                              "what_transfers", "which_layers_transfer",
@@ -85,3 +87,22 @@ def test_plain_text_fallback_outside_a_notebook(capsys):
     assert text.startswith("1. What is the main benefit of transfer learning?")
     assert f"   {letter}) A small target task needs fewer labels" in text
     assert f"Answers (read after trying):\n1. {letter}) " in text
+
+
+def test_every_notebook_has_a_quiz_topic_of_its_own():
+    import re
+    from pathlib import Path
+
+    import nbformat
+
+    notebooks = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("[0-9]*.ipynb"))
+    used = {}
+    for path in notebooks:
+        code = "\n".join(c.source for c in nbformat.read(path, as_version=4).cells
+                         if c.cell_type == "code")
+        topics = re.findall(r'show_quiz\("(\w+)"\)', code)
+        assert len(topics) == 1, (path.name, topics)
+        used.setdefault(topics[0], []).append(path.name)
+    shared = {topic: names for topic, names in used.items() if len(names) > 1}
+    assert not shared, f"notebooks sharing a quiz: {shared}"
+    assert sorted(used) == quiz.topics()

@@ -94,6 +94,14 @@ def test_verify_reads_each_librarys_own_words_against_its_cap():
     assert emulated_cpus.failed(checks) == ["TF oneDNN layers"]
 
 
+def test_isa_level_reads_each_librarys_names_across_versions():
+    assert emulated_cpus.isa_level("DEFAULT") == emulated_cpus.DEFAULT  # ATen, PyTorch >= 2.7
+    assert emulated_cpus.isa_level("NO AVX") == emulated_cpus.DEFAULT  # ATen, PyTorch 2.6
+    assert emulated_cpus.isa_level("AVX2") == emulated_cpus.AVX2
+    assert emulated_cpus.isa_level("Intel SSE4.1") == emulated_cpus.SSE4
+    assert emulated_cpus.isa_level("") is None
+
+
 def test_host_cpu_reads_the_model_and_the_instruction_sets():
     host = emulated_cpus.host_cpu("model name\t: Some CPU\nflags\t\t: sse4_1 avx avx2 fma\n"
                                   "model name\t: Some CPU\nflags\t\t: sse4_1 avx avx2 fma\n")

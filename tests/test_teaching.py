@@ -45,6 +45,27 @@ def test_slide_metadata_for_live_presenting(path):
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_solutions_are_collapsed_so_a_student_tries_first(path):
+    cells = nbformat.read(path, as_version=4).cells
+    solutions = [c for c in cells if SOLUTION_TAG in c.metadata.get("tags", [])]
+    assert len(solutions) >= 2, "at least two exercises, each with a solution"
+    for cell in solutions:
+        hidden = cell.metadata.get("jupyter", {})
+        assert hidden.get("source_hidden") and hidden.get("outputs_hidden"), cell.source[:60]
+
+
+def test_executing_collapses_the_solutions():
+    from scripts.execute_notebooks import collapse_solutions
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("x = 1"), nbformat.v4.new_code_cell("print(x)")]
+    nb.cells[1].metadata["tags"] = [SOLUTION_TAG]
+    assert collapse_solutions(nb) == 1
+    assert nb.cells[1].metadata["jupyter"] == {"source_hidden": True, "outputs_hidden": True}
+    assert "jupyter" not in nb.cells[0].metadata
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_student_copy_has_no_solutions_or_outputs_and_keeps_the_lesson(path):
     original, copy = nbformat.read(path, as_version=4), student_copy(path)
     assert not [c for c in copy.cells if SOLUTION_TAG in c.metadata.get("tags", [])]

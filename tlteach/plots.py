@@ -45,14 +45,19 @@ def _image_grid(images: Sequence[np.ndarray], titles: Sequence[str], colours: Se
     for i, ax in enumerate(axes.flat):
         ax.axis("off")
         if i < len(images):
-            image = _displayable(images[i])
-            ax.imshow(image, cmap="gray" if image.ndim == 2 else None)
+            _imshow(ax, images[i])
             if titles[i]:
                 ax.set_title(titles[i], fontsize=fontsize, color=colours[i])
     if title:
         fig.suptitle(title)
     fig.tight_layout()
     return fig
+
+
+def _imshow(ax: plt.Axes, image) -> None:
+    """Draw one image (any framework's layout) in ``ax``, grayscale when it has no channels."""
+    image = _displayable(image)
+    ax.imshow(image, cmap="gray" if image.ndim == 2 else None)
 
 
 def _displayable(image) -> np.ndarray:
@@ -360,5 +365,133 @@ def decision_boundaries(panels: dict[str, object], X_source: np.ndarray, y_sourc
         ax.set_xticks([])
         ax.set_yticks([])
     axes[0, 0].legend(loc="lower left", fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def lines(series: dict[str, dict], xlabel: str, ylabel: str,
+          references: dict[str, float] | None = None, errors: dict[str, dict] | None = None,
+          bands: dict[str, dict] | None = None, styles: dict[str, dict] | None = None,
+          log_x: bool | int = False, title: str | None = None,
+          ax: plt.Axes | None = None) -> plt.Figure:
+    """One line per named series over a setting (labels per class, layers copied, steps ...).
+
+    ``series``: ``{name: {x: y}}``, x numbers or names (in the dict's order). ``references``:
+    ``{label: y}``, dotted horizontal lines (chance, a baseline); ``errors``: ``{name: {x:
+    half-width}}``, error bars; ``bands``: ``{name: {x: (low, high)}}``, a shaded range;
+    ``styles``: ``{name: keyword arguments of Axes.plot}``; ``log_x``: a log scale (an int
+    gives its base) with a tick at every x. ``ax``: draw into that panel of a figure instead
+    of a new one.
+    """
+    fig, ax = plt.subplots(figsize=(6.5, 3.4)) if ax is None else (ax.figure, ax)
+    for i, (name, points) in enumerate(series.items()):
+        style = {"marker": "o", "color": f"C{i}", **(styles or {}).get(name, {})}
+        xs, ys = list(points), list(points.values())
+        if errors and name in errors:
+            ax.errorbar(xs, ys, yerr=[errors[name][x] for x in xs], capsize=3, label=name,
+                        **style)
+        else:
+            ax.plot(xs, ys, label=name, **style)
+        if bands and name in bands:
+            low, high = zip(*(bands[name][x] for x in xs), strict=True)
+            ax.fill_between(xs, low, high, color=style["color"], alpha=0.2)
+    for i, (label, y) in enumerate((references or {}).items()):
+        dash = (":", "--", "-.")[i % 3]
+        ax.axhline(y, color="grey", linestyle=dash, lw=1, label=label)
+    if log_x:
+        ax.set_xscale("log", **({} if log_x is True else {"base": log_x}))
+        ticks = sorted({x for points in series.values() for x in points})
+        ax.set_xticks(ticks, [f"{x:g}" for x in ticks])
+        ax.minorticks_off()
+    ax.set(xlabel=xlabel, ylabel=ylabel)
+    if title:
+        ax.set_title(title)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def grouped_bars(groups: dict[str, dict[str, float]], ylabel: str,
+                 references: dict[str, float] | None = None, title: str | None = None,
+                 ylim: tuple[float, float] | None = (0, 1),
+                 ax: plt.Axes | None = None) -> plt.Figure:
+    """Bars of each named series side by side per category: ``{series: {category: value}}``
+    (e.g. accuracy per class of two models); one series has its values printed on top.
+    ``references``: ``{label: y}``, dashed horizontal lines (chance, a baseline)."""
+    fig, ax = plt.subplots(figsize=(7, 3)) if ax is None else (ax.figure, ax)
+    categories = list(dict.fromkeys(c for values in groups.values() for c in values))
+    width = 0.8 / len(groups)
+    for i, (name, values) in enumerate(groups.items()):
+        offsets = np.arange(len(categories)) + width * (i - (len(groups) - 1) / 2)
+        bars = ax.bar(offsets, [values.get(c, np.nan) for c in categories], width,
+                      color=f"C{i}", label=name)
+        if len(groups) == 1:
+            ax.bar_label(bars, fmt="%.3f", fontsize=8)
+    for i, (label, y) in enumerate((references or {}).items()):
+        dash = ("--", ":", "-.")[i % 3]
+        ax.axhline(y, color="black", linestyle=dash, lw=0.8, label=label)
+    ax.set_xticks(range(len(categories)), categories)
+    ax.set(ylabel=ylabel, ylim=ylim)
+    if title:
+        ax.set_title(title)
+    if len(groups) > 1 or references:
+        ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def accuracy_bars(results: dict[str, float], xlabel: str = "test accuracy",
+                  title: str | None = None) -> plt.Figure:
+    """Horizontal bars of named accuracies, first on top, each value printed at its end:
+    ``compare_bars`` for names too long to stand under a bar."""
+    fig, ax = plt.subplots(figsize=(6.5, 0.45 * len(results) + 0.9))
+    bars = ax.barh(list(results), list(results.values()),
+                   color=[f"C{i}" for i in range(len(results))])
+    ax.bar_label(bars, fmt=" %.3f")
+    ax.invert_yaxis()
+    ax.set(xlim=(0, 1), xlabel=xlabel)
+    if title:
+        ax.set_title(title)
+    fig.tight_layout()
+    return fig
+
+
+def accuracy_against_cost(points: dict[str, tuple[float, float]], xlabel: str,
+                          ylabel: str = "test accuracy", title: str | None = None
+                          ) -> plt.Figure:
+    """Each named model as a point ``(cost, accuracy)``, the cost on a log scale (parameters
+    trained, milliseconds per image, megabytes): what each step up in cost buys."""
+    fig, ax = plt.subplots(figsize=(6.5, 3.4))
+    for i, (name, (cost, accuracy)) in enumerate(points.items()):
+        ax.scatter(cost, accuracy, s=50, color=f"C{i}")
+        ax.annotate(name, (cost, accuracy), textcoords="offset points", xytext=(6, -10),
+                    fontsize=8)
+    ax.set_xscale("log")
+    ax.set_xlim(right=ax.get_xlim()[1] * 4)  # room for the names
+    ax.set(xlabel=xlabel, ylabel=ylabel)
+    if title:
+        ax.set_title(title)
+    fig.tight_layout()
+    return fig
+
+
+def image_rows(rows: dict[str, Sequence[np.ndarray]], title: str | None = None,
+               cell: float = 1.0) -> plt.Figure:
+    """A grid with one named row of images each (a support set by class, an image and its
+    augmented views); a row shorter than the longest leaves its last cells empty."""
+    cols = max(len(images) for images in rows.values())
+    fig, axes = plt.subplots(len(rows), cols, figsize=(cell * cols, cell * len(rows) + 0.4),
+                             squeeze=False)
+    for row, (label, images) in zip(axes, rows.items(), strict=True):
+        for i, ax in enumerate(row):
+            ax.set_xticks([])
+            ax.set_yticks([])
+            if i < len(images):
+                _imshow(ax, images[i])
+            else:
+                ax.axis("off")
+        row[0].set_ylabel(label, rotation=0, ha="right", va="center", fontsize=9)
+    if title:
+        fig.suptitle(title, fontsize=10)
     fig.tight_layout()
     return fig

@@ -191,20 +191,32 @@ def load_backbone(name: str, input_shape: tuple[int, int, int] | None = None,
     return backbone
 
 
-def as_backbone(name: str, body: nn.Module, num_features: int,
+def as_backbone(name: str, body: nn.Module, num_features: int | None = None,
                 preprocess: nn.Module | None = None, input_size: int = 28) -> Backbone:
     """A network trained in a notebook as a ``Backbone``, so that ``extract_features`` (and
     every helper that takes a backbone) treats it as it treats the pretrained ones.
 
-    ``body``: images ``(B, 3, H, W)`` -> features ``(B, num_features)``; ``preprocess``
-    defaults to the course CNN's scaling to ``[-1, 1]``; ``input_size``: the side images are
-    resized to (28, the course CNN's). ``name`` is part of the feature cache key.
+    ``body``: images ``(B, 3, H, W)`` -> features ``(B, num_features)``; ``num_features``
+    defaults to the length the body gives for one blank image (run in inference mode, so
+    BatchNorm's running statistics stay as they are); ``preprocess`` defaults to the course
+    CNN's scaling to ``[-1, 1]``; ``input_size``: the side images are resized to (28, the
+    course CNN's). ``name`` is part of the feature cache key.
     """
     if preprocess is None:
         from tlteach.torch.small_cnn import small_cnn_preprocess
 
         preprocess = small_cnn_preprocess()
+    if num_features is None:
+        num_features = _output_length(body, input_size)
     return Backbone(name, body, num_features, preprocess, input_size=input_size)
+
+
+def _output_length(body: nn.Module, size: int) -> int:
+    """How many features ``body`` gives for one image of ``size`` x ``size`` pixels."""
+    weight = next(body.parameters(), None)
+    blank = torch.zeros(1, 3, size, size, device=weight.device if weight is not None else "cpu")
+    with eval_mode(body), torch.inference_mode():
+        return int(body(blank).flatten(1).shape[1])
 
 
 def _fingerprint(backbone: Backbone, X: np.ndarray, size: int) -> str:
