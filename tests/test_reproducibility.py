@@ -12,6 +12,7 @@ keeps its outputs), so one seed takes a few minutes on one CPU core.
 import numpy as np
 import pytest
 
+from tlteach import sub_seeds
 from tlteach.claims import check, seeds
 from tlteach.torch.backbones import load_backbone
 from tlteach.torch.strategies import Budget, load_target, run_strategies
@@ -40,6 +41,12 @@ def accuracies(results: dict) -> dict[str, float]:
     return {name: run["accuracy"] for name, run in results.items()}
 
 
+def picked(results: dict, strategies: tuple[str, ...]) -> float:
+    """The test accuracy of the strategy with the best validation accuracy (the first on a
+    tie): a choice made without the test set, as notebook 04 makes it."""
+    return results[max(strategies, key=lambda s: results[s]["val_accuracy"])]["accuracy"]
+
+
 def test_same_seed_same_numbers(backbone):
     # Every strategy's code path, on a short budget and a small test set: the same numbers
     # twice.
@@ -56,15 +63,17 @@ def test_same_seed_same_numbers(backbone):
 @pytest.mark.lesson
 @pytest.mark.parametrize("seed", SEEDS)
 def test_close_target_lessons_hold(backbone, animals, seed):
-    close = {k: accuracies(run_strategies(backbone, animals, k, seed, strategies=CLOSE))
-             for k in (5, 20)}
-    print(close)
+    # Two labelled draws (and initialisations) per size, from independent sub-seeds: the
+    # lesson is about the method, not one lucky sample.
+    runs = [run_strategies(backbone, animals, k, s, strategies=CLOSE)
+            for k in (5, 20) for s in sub_seeds(seed, 2)]
+    print([accuracies(r) for r in runs])
     # Transfer beats training from scratch on a target close to ImageNet, with few labels.
-    # Which pretrained strategy wins, and by how much, depends on the labelled sample drawn
-    # (notebook 04): the lesson is the best of them, on average over two sizes.
-    gains = [max(close[k][s] for s in CLOSE[1:]) - close[k]["scratch"] for k in close]
-    check("animals: best pretrained - scratch, mean over 5 and 20/class", np.mean(gains),
-          at_least=0.03)
+    # Which pretrained strategy wins depends on the labelled sample drawn (notebook 04), so
+    # the lesson is about the one a user would pick: the best on validation, as in 04.
+    gains = [picked(r, CLOSE[1:]) - r["scratch"]["accuracy"] for r in runs]
+    check("animals: pretrained (picked on validation) - scratch, mean over 5 and 20/class "
+          "and 2 draws", np.mean(gains), at_least=0.03)
 
 
 @pytest.mark.slow
@@ -86,11 +95,13 @@ def test_large_learning_rate_diverges(backbone, animals, seed):
 @pytest.mark.lesson
 @pytest.mark.parametrize("seed", SEEDS)
 def test_far_target_lessons_hold(backbone, digits, seed):
-    far = accuracies(run_strategies(backbone, digits, 50, seed, strategies=FAR))
-    print(far)
-    # On a far target with enough labels, frozen ImageNet features lose to scratch.
-    check("digits, 50/class: scratch beats frozen ImageNet features",
-          far["scratch"] - far["frozen"], at_least=0.03)
+    runs = [accuracies(run_strategies(backbone, digits, 50, s, strategies=FAR))
+            for s in sub_seeds(seed, 2)]
+    print(runs)
+    # On a far target with enough labels, frozen ImageNet features lose to scratch (mean of
+    # two labelled draws and initialisations).
+    check("digits, 50/class: scratch beats frozen ImageNet features, mean of 2 draws",
+          np.mean([r["scratch"] - r["frozen"] for r in runs]), at_least=0.03)
     # There, fine-tuning recovers much of what the frozen features lose.
-    check("digits, 50/class: fine-tune all beats frozen", far["fine-tune all"] - far["frozen"],
-          at_least=0.02)
+    check("digits, 50/class: fine-tune all beats frozen, mean of 2 draws",
+          np.mean([r["fine-tune all"] - r["frozen"] for r in runs]), at_least=0.02)
