@@ -5,8 +5,11 @@ TensorFlow's plain ones; the close and the far target in two tests, so that two 
 them); ``make robustness`` runs them, and the divergence lesson that notebook 03 checks in
 every run, for more seeds, CPUs and thread counts.
 
-Within a run the frozen part of the network passes each image once (``run_strategies``
-keeps its outputs), so one seed takes a few minutes on one CPU core.
+Each lesson is the mean over two labelled draws (and initialisations) from independent
+sub-seeds of the seed, and "the best" of several strategies is the one with the best
+validation accuracy, as in notebook 04. Within a run the frozen part of the network passes
+each image once (``run_strategies`` keeps its outputs), so one seed takes a few minutes on
+one CPU core.
 """
 
 import numpy as np
