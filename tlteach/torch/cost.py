@@ -65,7 +65,16 @@ def milliseconds_interleaved(runs: dict[Hashable, tuple[nn.Module, torch.Tensor]
     over rounds (e.g. the quartiles) before calling two entries different. Each model's mode
     is restored afterwards.
     """
-    from torch.utils import benchmark
+    import logging
+
+    # torch.utils.benchmark imports cpp_extension, which logs a CUDA note on CPU-only machines
+    logger = logging.getLogger("torch.utils.cpp_extension")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        from torch.utils import benchmark
+    finally:
+        logger.setLevel(level)
 
     from tlteach.torch.layer_modes import eval_mode
 
