@@ -4,8 +4,8 @@ The frozen-feature head is trained in both frameworks on the same data (each fra
 extracting its own features with its own EfficientNet-Lite0), same optimizer settings,
 for the seeds in ``TLTEACH_SEEDS`` (default 0, 1, 2). Both heads train until they are close
 to converged (100 epochs: after 30, Keras' larger Glorot start still held its head a few
-points back) and are scored on all 2,000 test images (the same for every seed), so that the gap measures the
-frameworks rather than a head's start or a small test sample.
+points back) and are scored on all 2,000 test images (the same for every seed), so that
+the gap measures the frameworks rather than a head's start or a small test sample.
 """
 
 import numpy as np
