@@ -50,9 +50,9 @@ def test_domain_adaptation_lessons_hold(seed):
             "self": selftrained, "oracle": oracle}.items()}  # fmt: skip
     print(acc, rounds)
     gap = acc["oracle"] - acc["source"]
-    check("MNIST-M: oracle beats source only", gap, at_least=0.30)
+    check("MNIST-M: oracle beats source only", gap, at_least=0.20)
     check("MNIST-M: fraction of the gap DANN closes", (acc["dann"] - acc["source"]) / gap,
-          at_least=0.40)
+          at_least=0.35)
     check("MNIST-M: DANN beats source only with the same steps", acc["dann"] - acc["longer"],
           at_least=0.10)
     # Self-training's own gain is too small and too seed-dependent to assert (notebook 05
@@ -60,4 +60,6 @@ def test_domain_adaptation_lessons_hold(seed):
     # are right far more often than the source model is on the target as a whole.
     check("MNIST-M: kept pseudo-labels are right more often than source only",
           rounds[0]["correct"] - acc["source"], at_least=0.15)
-    check("MNIST-M: DANN beats self-training", acc["dann"] - acc["self"], at_least=0.10)
+    check("MNIST-M: Deep CORAL beats source only with the same steps",
+          acc["coral"] - acc["longer"], at_least=0.05)
+    check("MNIST-M: DANN beats self-training", acc["dann"] - acc["self"], at_least=0.05)
