@@ -29,9 +29,10 @@ lab:
 # threads and seeds, and the lesson tests too slow for every run (marker "sweep"). The
 # notebooks run longest first (scripts/notebook_times.py), so that the two workers finish
 # together, and a notebook whose kernel peaks over Binder's 1.5 GiB per kernel fails the run
-# (--memory-budget, in MiB). tasks.py holds the three commands.
+# (--memory-budget, in MiB). tasks.py holds the three commands. `make test CPU=sse41` runs it
+# all under a CPU cap (the caps reach every kernel the tests start).
 test:
-	$(PYTHON) tasks.py test $(INSTALL_FLAGS)
+	$(CPU_CAPS) $(PYTHON) tasks.py test $(INSTALL_FLAGS)
 
 ## install: create .venv and install the course into it with the pinned versions (when needed)
 # constraints.txt holds the exact versions the course is tested with; pyproject.toml only the

@@ -26,3 +26,10 @@ def test_ci_lints_then_tests():
     steps = [line for line in (ROOT / ".ci" / "run").read_text().splitlines()
              if line.startswith("make ")]
     assert steps == ["make lint", "make test"]
+
+
+def test_make_test_runs_under_a_cpu_cap_when_asked():
+    plan = subprocess.run(["make", "-n", "test", "CPU=sse41"], cwd=ROOT, capture_output=True,
+                          text=True, check=True).stdout
+    assert "ONEDNN_MAX_CPU_ISA=SSE41" in plan and "OPENBLAS_CORETYPE=Nehalem" in plan
+    assert "tasks.py test" in plan
