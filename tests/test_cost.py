@@ -83,3 +83,19 @@ def test_milliseconds_per_item_is_the_median_after_a_warm_up(monkeypatch):
     monkeypatch.setattr(timing.time, "perf_counter", lambda: next(clock))
     assert timing.milliseconds_per_item(lambda: calls.append(1), 4, repeats=3) == 500.0
     assert len(calls) == 4  # the warm-up and three timed calls
+
+
+def test_milliseconds_interleaved_times_every_entry_each_round_and_restores_modes():
+    from tlteach.torch.cost import milliseconds_interleaved
+
+    small, large = nn.Linear(8, 2), nn.Sequential(nn.Linear(8, 512), nn.Linear(512, 512))
+    large.train()
+    times = milliseconds_interleaved({"small": (small, torch.zeros(4, 8)),
+                                      "large": (large, torch.zeros(64, 8)),
+                                      "large, one": (large, torch.zeros(1, 8))},
+                                     rounds=3, min_seconds=0.001)
+    assert set(times) == {"small", "large", "large, one"}
+    assert all(t.shape == (3,) and (t > 0).all() for t in times.values())
+    assert large.training and all(m.training for m in large.modules())  # mode restored
+    with pytest.raises(ValueError, match="rounds must be at least 1"):
+        milliseconds_interleaved({"small": (small, torch.zeros(1, 8))}, rounds=0)

@@ -1,10 +1,10 @@
 """The lessons of notebook 05 on MNIST -> MNIST-M, on the notebook's budget (source only
-1,000 steps; DANN 1,500 more from the source model, and source only continued for the same
-1,500 steps as its control; self-training two rounds of 500 from the source model; the
-oracle 1,000 steps on target labels), for the seeds in ``TLTEACH_SEEDS`` (default 3, one
-the notebook does not use). Several minutes per seed on one emulated CPU core, so it is
-not part of ``make test`` (notebook 05 checks the same lessons there, with its own seed):
-``make robustness`` runs it for more seeds and emulated CPUs.
+1,000 steps; DANN and Deep CORAL 1,500 more from the source model each, and source only
+continued for the same 1,500 steps as their control; self-training two rounds of 500 from
+the source model; the oracle 1,000 steps on target labels), for the seeds in
+``TLTEACH_SEEDS`` (default 3, one the notebook does not use). Several minutes per seed on
+one emulated CPU core, so it is not part of ``make test`` (notebook 05 checks the same
+lessons there, with its own seed): ``make robustness`` runs it for more seeds and CPUs.
 """
 
 import copy
@@ -24,34 +24,35 @@ from tlteach.torch.da import (
 )
 
 SEEDS = seeds(default=(3,))
-
-
-@pytest.fixture(scope="module")
-def domains():
-    return digit_domains("mnist_m")
+CORAL_WEIGHT = 300.0  # notebook 05's weight of the CORAL loss
 
 
 @pytest.mark.slow
 @pytest.mark.sweep
 @pytest.mark.parametrize("seed", SEEDS)
-def test_domain_adaptation_lessons_hold(domains, seed):
+def test_domain_adaptation_lessons_hold(seed):
+    domains = digit_domains("mnist_m", seed=seed)  # the split follows the seed too
     test = domains.X_test, domains.y_test
     source, dann = source_then_dann(domains, seed=seed)
     longer = copy.deepcopy(source)  # DANN's extra steps without the discriminator
     train_adapted(*longer, domains.X_source, domains.y_source, steps=1500, seed=seed)
+    coral = copy.deepcopy(source)
+    seed_everything(seed)
+    train_adapted(*coral, domains.X_source, domains.y_source, steps=1500,
+                  X_target=domains.X_target, coral_weight=CORAL_WEIGHT, seed=seed)
     selftrained = copy.deepcopy(source)
     rounds = self_train(*selftrained, domains, steps=500, seed=seed)
     seed_everything(seed)
     oracle = digit_body(), digit_head()
     train_adapted(*oracle, domains.X_target, domains.y_target, steps=1000, seed=seed)
     acc = {name: accuracy(*model, *test) for name, model in
-           {"source": source, "longer": longer, "dann": dann, "self": selftrained,
-            "oracle": oracle}.items()}  # fmt: skip
+           {"source": source, "longer": longer, "dann": dann, "coral": coral,
+            "self": selftrained, "oracle": oracle}.items()}  # fmt: skip
     print(acc, rounds)
     gap = acc["oracle"] - acc["source"]
-    check("MNIST-M: oracle beats source only", gap, at_least=0.30)
+    check("MNIST-M: oracle beats source only", gap, at_least=0.20)
     check("MNIST-M: fraction of the gap DANN closes", (acc["dann"] - acc["source"]) / gap,
-          at_least=0.40)
+          at_least=0.35)
     check("MNIST-M: DANN beats source only with the same steps", acc["dann"] - acc["longer"],
           at_least=0.10)
     # Self-training's own gain is too small and too seed-dependent to assert (notebook 05
@@ -59,4 +60,6 @@ def test_domain_adaptation_lessons_hold(domains, seed):
     # are right far more often than the source model is on the target as a whole.
     check("MNIST-M: kept pseudo-labels are right more often than source only",
           rounds[0]["correct"] - acc["source"], at_least=0.15)
-    check("MNIST-M: DANN beats self-training", acc["dann"] - acc["self"], at_least=0.10)
+    check("MNIST-M: Deep CORAL beats source only with the same steps",
+          acc["coral"] - acc["longer"], at_least=0.05)
+    check("MNIST-M: DANN beats self-training", acc["dann"] - acc["self"], at_least=0.05)

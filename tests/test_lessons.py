@@ -2,7 +2,10 @@
 
 The frozen-feature head is trained in both frameworks on the same data (each framework
 extracting its own features with its own EfficientNet-Lite0), same optimizer settings,
-for the seeds in ``TLTEACH_SEEDS`` (default 0, 1, 2).
+for the seeds in ``TLTEACH_SEEDS`` (default 0, 1, 2). Both heads train until they are close
+to converged (100 epochs: after 30, Keras' larger Glorot start still held its head a few
+points back) and are scored on all 2,000 test images (the same for every seed), so that
+the gap measures the frameworks rather than a head's start or a small test sample.
 """
 
 import numpy as np
@@ -16,14 +19,14 @@ from tlteach.torch import evaluate, fit, tensor_loader
 from tlteach.torch.backbones import extract_features, load_backbone
 
 SEEDS = seeds(default=(0, 1, 2))
-EPOCHS, LR, SIZE = 30, 1e-3, 64  # the size of notebooks 02 and 03
+EPOCHS, LR, SIZE = 100, 1e-3, 64  # the size of notebooks 02 and 03
 
 
 @pytest.fixture(scope="module")
 def target():
     X, y, _ = data.load("animals")
     split = data.split(X, y, val=0.1, test=0.2, seed=0)
-    X_test, y_test = data.few_shot(split.X_test, split.y_test, k=50, seed=0)
+    X_test, y_test = split.X_test, split.y_test  # all of the test part: 200 per class
     trains = {s: data.few_shot(split.X_train, split.y_train, k=20, seed=s) for s in SEEDS}
     return trains, X_test, y_test
 

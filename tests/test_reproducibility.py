@@ -5,13 +5,17 @@ TensorFlow's plain ones; the close and the far target in two tests, so that two 
 them); ``make robustness`` runs them, and the divergence lesson that notebook 03 checks in
 every run, for more seeds, CPUs and thread counts.
 
-Within a run the frozen part of the network passes each image once (``run_strategies``
-keeps its outputs), so one seed takes a few minutes on one CPU core.
+The close-target lesson is the mean over two labelled draws (and initialisations) from
+independent sub-seeds of the seed, and "the best" of several strategies is the one with the
+best validation accuracy, as in notebook 04. Within a run the frozen part of the network passes
+each image once (``run_strategies`` keeps its outputs), so one seed takes a few minutes on
+one CPU core.
 """
 
 import numpy as np
 import pytest
 
+from tlteach import sub_seeds
 from tlteach.claims import check, seeds
 from tlteach.torch.backbones import load_backbone
 from tlteach.torch.strategies import Budget, load_target, run_strategies
@@ -40,6 +44,12 @@ def accuracies(results: dict) -> dict[str, float]:
     return {name: run["accuracy"] for name, run in results.items()}
 
 
+def picked(results: dict, strategies: tuple[str, ...]) -> float:
+    """The test accuracy of the strategy with the best validation accuracy (the first on a
+    tie): a choice made without the test set, as notebook 04 makes it."""
+    return results[max(strategies, key=lambda s: results[s]["val_accuracy"])]["accuracy"]
+
+
 def test_same_seed_same_numbers(backbone):
     # Every strategy's code path, on a short budget and a small test set: the same numbers
     # twice.
@@ -56,15 +66,17 @@ def test_same_seed_same_numbers(backbone):
 @pytest.mark.lesson
 @pytest.mark.parametrize("seed", SEEDS)
 def test_close_target_lessons_hold(backbone, animals, seed):
-    close = {k: accuracies(run_strategies(backbone, animals, k, seed, strategies=CLOSE))
-             for k in (5, 20)}
-    print(close)
+    # Two labelled draws (and initialisations) per size, from independent sub-seeds: the
+    # lesson is about the method, not one lucky sample.
+    runs = [run_strategies(backbone, animals, k, s, strategies=CLOSE)
+            for k in (5, 20) for s in sub_seeds(seed, 2)]
+    print([accuracies(r) for r in runs])
     # Transfer beats training from scratch on a target close to ImageNet, with few labels.
-    # Which pretrained strategy wins, and by how much, depends on the labelled sample drawn
-    # (notebook 04): the lesson is the best of them, on average over two sizes.
-    gains = [max(close[k][s] for s in CLOSE[1:]) - close[k]["scratch"] for k in close]
-    check("animals: best pretrained - scratch, mean over 5 and 20/class", np.mean(gains),
-          at_least=0.03)
+    # Which pretrained strategy wins depends on the labelled sample drawn (notebook 04), so
+    # the lesson is about the one a user would pick: the best on validation, as in 04.
+    gains = [picked(r, CLOSE[1:]) - r["scratch"]["accuracy"] for r in runs]
+    check("animals: pretrained (picked on validation) - scratch, mean over 5 and 20/class "
+          "and 2 draws", np.mean(gains), at_least=0.03)
 
 
 @pytest.mark.slow

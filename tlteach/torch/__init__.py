@@ -14,7 +14,7 @@ rest, one role each:
 - ``strategies``: notebook 04's grid of transfer strategies;
 - ``cost``: parameters, file size, FLOPs and CPU time per image;
 - ``distill``: knowledge distillation's loss;
-- ``da``: domain adaptation (gradient reversal, DANN, self-training, the digit tasks).
+- ``da``: domain adaptation (gradient reversal, DANN, Deep CORAL, self-training, the digit tasks).
 """
 
 from tlteach.data.pipelines import to_tensor

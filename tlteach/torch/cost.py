@@ -9,7 +9,9 @@ repeated runs after a warm-up call (the first call allocates memory and picks ke
 from __future__ import annotations
 
 import io
+from collections.abc import Hashable
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -49,3 +51,45 @@ def milliseconds_per_image(model: nn.Module, batch: torch.Tensor, repeats: int =
     model.eval()
     with torch.no_grad():
         return milliseconds_per_item(lambda: model(batch), len(batch), repeats)
+
+
+def milliseconds_interleaved(runs: dict[Hashable, tuple[nn.Module, torch.Tensor]],
+                             rounds: int = 10, min_seconds: float = 0.02
+                             ) -> dict[Hashable, np.ndarray]:
+    """CPU milliseconds per image of each ``model`` on its ``batch`` (``runs``: name ->
+    ``(model, batch)``), measured together: in each of ``rounds`` rounds every entry is timed
+    once with ``torch.utils.benchmark.Timer`` (enough calls to last ``min_seconds``, in eval
+    mode, without gradients), so a busy or throttled moment touches all entries alike.
+
+    Returns name -> ``(rounds,)`` milliseconds per image: read the median, and the spread
+    over rounds (e.g. the quartiles) before calling two entries different. Each model's mode
+    is restored afterwards.
+    """
+    import logging
+
+    # torch.utils.benchmark imports cpp_extension, which logs a CUDA note on CPU-only machines
+    logger = logging.getLogger("torch.utils.cpp_extension")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        from torch.utils import benchmark
+    finally:
+        logger.setLevel(level)
+
+    from tlteach.torch.layer_modes import eval_mode
+
+    if rounds < 1:
+        raise ValueError(f"milliseconds_interleaved: rounds must be at least 1, got {rounds}.")
+    timers = {name: benchmark.Timer("model(batch)", globals={"model": model, "batch": batch},
+                                    num_threads=torch.get_num_threads())
+              for name, (model, batch) in runs.items()}
+    times: dict[Hashable, list[float]] = {name: [] for name in runs}
+    models = list({id(model): model for model, _ in runs.values()}.values())
+    with eval_mode(*models), torch.no_grad():
+        calls = {name: max(1, int(min_seconds / timer.timeit(1).mean))  # also the warm-up
+                 for name, timer in timers.items()}
+        for _ in range(rounds):
+            for name, timer in timers.items():
+                seconds = timer.timeit(calls[name]).mean
+                times[name].append(1000 * seconds / len(runs[name][1]))
+    return {name: np.array(values) for name, values in times.items()}

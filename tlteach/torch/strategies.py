@@ -5,7 +5,8 @@
 - ``frozen``: a pretrained body, frozen; a new linear head trained on its features;
 - ``frozen early``: the same, with the linear head on the activations where ``fine-tune
   top`` cuts the network (before its last blocks), as CS231n suggests for a target that is
-  small and very different from the source;
+  small and very different from the source; they are globally average-pooled, as the top
+  features are, so that the two heads differ in the layer they read and nothing else;
 - ``fine-tune top``: continues from the frozen run's head; the last units of the body train
   too, at a 10x smaller learning rate, BatchNorm in inference mode;
 - ``fine-tune all``: the same with every unit of the body trainable.
@@ -16,7 +17,8 @@ runs per epoch: the numbers are those of the classic per-epoch pipeline, in a fr
 the time. The pretrained strategies train for about the same number of optimizer steps
 (``epochs_for``); scratch gets at least ``Budget.scratch_epochs`` passes over its data, as a
 network from random weights needs. Every strategy keeps the weights of its best validation
-epoch (``restore_best``) and starts from ``seed_everything(seed)``.
+epoch (``restore_best``) and starts from ``seed_everything(seed)``. Each result gives its
+validation accuracy too, so that a choice between strategies is made without the test set.
 """
 
 from __future__ import annotations
@@ -99,12 +101,14 @@ class Budget:
     scratch_lr: float = 1e-3
 
 
-def load_target(source: str, val_per_class: int = 10, test_per_class: int = 100) -> Target:
-    """A course data source split into a training pool, a validation and a test set (seed 0)."""
+def load_target(source: str, val_per_class: int = 10, test_per_class: int = 100,
+                seed: int = 0) -> Target:
+    """A course data source split into a training pool, a validation and a test set; ``seed``
+    draws the split and the validation and test images."""
     X, y, class_names = load(source)
-    parts = split(X, y, val=0.1, test=0.2, seed=0)
-    X_val, y_val = few_shot(parts.X_val, parts.y_val, k=val_per_class, seed=0)
-    X_test, y_test = few_shot(parts.X_test, parts.y_test, k=test_per_class, seed=0)
+    parts = split(X, y, val=0.1, test=0.2, seed=seed)
+    X_val, y_val = few_shot(parts.X_val, parts.y_val, k=val_per_class, seed=seed)
+    X_test, y_test = few_shot(parts.X_test, parts.y_test, k=test_per_class, seed=seed)
     return Target(source, parts.X_train, parts.y_train, X_val, y_val, X_test, y_test,
                   list(class_names))
 
@@ -170,8 +174,9 @@ def _loader(inputs, labels, b: Budget, seed: int, shuffle: bool = False):
     return tensor_loader(inputs, labels, batch_size=b.batch_size, shuffle=shuffle, seed=seed)
 
 
-def _result(model: nn.Module, test, history: dict, seconds: float) -> dict:
-    return {"accuracy": evaluate(model, test)["accuracy"], "history": history,
+def _result(model: nn.Module, val, test, history: dict, seconds: float) -> dict:
+    return {"accuracy": evaluate(model, test)["accuracy"],
+            "val_accuracy": evaluate(model, val)["accuracy"], "history": history,
             "seconds": seconds}
 
 
@@ -181,22 +186,24 @@ def _scratch(target: Target, X: np.ndarray, y: np.ndarray, seed: int, b: Budget)
     seed_everything(seed)
     net = nn.Sequential(small_cnn_preprocess(), SmallCNN(len(target.class_names)))
     epochs = max(epochs_for(len(y), b.batch_size, b.scratch_steps), b.scratch_epochs)
-    history = fit(net, _loader(to_tensor(X), y, b, seed, shuffle=True),
-                  tensor_loader(to_tensor(target.X_val), target.y_val, batch_size=128),
+    val = tensor_loader(to_tensor(target.X_val), target.y_val, batch_size=128)
+    history = fit(net, _loader(to_tensor(X), y, b, seed, shuffle=True), val,
                   epochs=epochs, lr=b.scratch_lr, restore_best=True, progress=False)
     test = tensor_loader(to_tensor(target.X_test), target.y_test, batch_size=128)
-    return _result(net, test, history, time.perf_counter() - start)
+    return _result(net, val, test, history, time.perf_counter() - start)
 
 
 @dataclass
 class _Frozen:
     """What the pretrained strategies share: the flat model and its top (from the cut), the
-    frozen outputs at the cut and before the head, per split, and the trained head's run."""
+    frozen outputs at the cut and before the head, per split, the seconds the cut's outputs
+    took, and the trained head's run."""
 
     model: nn.Sequential
     top: nn.Sequential
     cut: dict[str, torch.Tensor]
     features: dict[str, torch.Tensor]
+    cut_seconds: float
     result: dict
 
 
@@ -211,6 +218,7 @@ def _frozen(backbone: Backbone, target: Target, X: np.ndarray, y: np.ndarray, se
     middle, head = top[:-1], top[-1]
     cut = {name: layer_outputs(bottom, images, size)
            for name, images in (("train", X), ("val", target.X_val), ("test", target.X_test))}
+    cut_seconds = time.perf_counter() - start
     features = {name: layer_outputs(middle, a) for name, a in cut.items()}
     unfreeze(head)
     history = fit(head, _loader(features["train"], y, b, seed, shuffle=True),
@@ -218,22 +226,25 @@ def _frozen(backbone: Backbone, target: Target, X: np.ndarray, y: np.ndarray, se
                   epochs=epochs_for(len(y), b.batch_size, b.head_steps), lr=b.head_lr,
                   restore_best=True, progress=False)
     seconds = time.perf_counter() - start
-    result = _result(head, _loader(features["test"], target.y_test, b, seed), history, seconds)
-    return _Frozen(model, top, cut, features, result)
+    result = _result(head, _loader(features["val"], target.y_val, b, seed),
+                     _loader(features["test"], target.y_test, b, seed), history, seconds)
+    return _Frozen(model, top, cut, features, cut_seconds, result)
 
 
 def _frozen_early(frozen: _Frozen, target: Target, y: np.ndarray, seed: int, b: Budget) -> dict:
-    """A linear head on the cut's (earlier) activations."""
+    """A linear head on the cut's (earlier) activations, average-pooled over height and width
+    like the top features: (N, C, H, W) -> (N, C). Its seconds include the cut's outputs."""
     start = time.perf_counter()
     seed_everything(seed)
-    early = {name: a.flatten(1) for name, a in frozen.cut.items()}
+    early = {name: a.mean(dim=(2, 3)) for name, a in frozen.cut.items()}
     head = nn.Linear(early["train"].shape[1], len(target.class_names))
     history = fit(head, _loader(early["train"], y, b, seed, shuffle=True),
                   _loader(early["val"], target.y_val, b, seed),
                   epochs=epochs_for(len(y), b.batch_size, b.head_steps), lr=b.head_lr,
                   restore_best=True, progress=False)
-    return _result(head, _loader(early["test"], target.y_test, b, seed), history,
-                   time.perf_counter() - start)
+    return _result(head, _loader(early["val"], target.y_val, b, seed),
+                   _loader(early["test"], target.y_test, b, seed), history,
+                   frozen.cut_seconds + time.perf_counter() - start)
 
 
 def _fine_tune_top(frozen: _Frozen, target: Target, y: np.ndarray, seed: int,
@@ -248,7 +259,8 @@ def _fine_tune_top(frozen: _Frozen, target: Target, y: np.ndarray, seed: int,
                   epochs=epochs_for(len(y), b.batch_size, b.fine_tune_steps),
                   lr=b.fine_tune_lr, initial_epoch=len(head_history["epoch"]),
                   bn_inference=True, restore_best=True, progress=False)
-    return _result(tuned, _loader(frozen.cut["test"], target.y_test, b, seed),
+    return _result(tuned, _loader(frozen.cut["val"], target.y_val, b, seed),
+                   _loader(frozen.cut["test"], target.y_test, b, seed),
                    join_phases(head_history, history),
                    frozen.result["seconds"] + time.perf_counter() - start)
 
@@ -269,7 +281,7 @@ def _fine_tune_all(frozen: _Frozen, target: Target, X: np.ndarray, y: np.ndarray
                   epochs=epochs_for(len(y), b.batch_size, b.fine_tune_steps),
                   lr=b.fine_tune_lr, initial_epoch=len(head_history["epoch"]),
                   bn_inference=True, restore_best=True, progress=False)
-    return _result(tuned, loaders["test"], join_phases(head_history, history),
+    return _result(tuned, loaders["val"], loaders["test"], join_phases(head_history, history),
                    frozen.result["seconds"] + time.perf_counter() - start)
 
 
@@ -278,8 +290,10 @@ def run_strategies(backbone: Backbone, target: Target, labels_per_class: int, se
                    strategies: tuple[str, ...] = STRATEGIES) -> dict[str, dict]:
     """Train each strategy on ``labels_per_class`` examples per class of ``target``.
 
-    Returns ``{strategy: {"accuracy", "history", "seconds"}}``: test accuracy, the
-    training history (fine-tuning runs include the head phase, marked) and the wall time.
+    Returns ``{strategy: {"accuracy", "val_accuracy", "history", "seconds"}}``: test and
+    validation accuracy, the training history (fine-tuning runs include the head phase,
+    marked) and the wall time (a strategy that continues another's run, or reads its cached
+    outputs, includes that part's time).
     ``top_units``: units that ``fine-tune top`` trains (7: the last 4 blocks, the last
     convolution and its BatchNorm, the head). The backbone itself is not changed. The
     memory its trainings freed goes back to the system at the end (``trim_memory``), so that

@@ -23,18 +23,20 @@ class Domains(NamedTuple):
     y_test: torch.Tensor
 
 
-def digit_domains(target: str, test: int = 1000) -> Domains:
+def digit_domains(target: str, test: int = 1000, seed: int = 0) -> Domains:
     """MNIST (source) -> ``target``: ``"mnist_m"`` or ``"digits"`` (scikit-learn, 8x8).
 
     MNIST-M is built from the course's MNIST digits, as the original is built from MNIST's
     training set: the source and the unlabelled target show the same 4,000 digits in two
-    styles; the ``test`` digits are held out from both. The split is fixed (seed 0).
+    styles; the ``test`` digits are held out from both. ``seed`` draws the split (and, for
+scikit-learn digits, which of them are held out); MNIST-M's backgrounds are the course's one
+build of it.
     """
     from tlteach.data import load
     from tlteach.data.pipelines import to_tensor
 
     X_mnist, y_mnist, _ = load("mnist")
-    order = np.random.default_rng(0).permutation(len(y_mnist))
+    order = np.random.default_rng(seed).permutation(len(y_mnist))
     train = order[:-test]
     source = to_tensor(X_mnist[train]), torch.from_numpy(y_mnist[train]).long()
     if target == "mnist_m":
@@ -42,7 +44,7 @@ def digit_domains(target: str, test: int = 1000) -> Domains:
         keep, held_out = train, order[-test:]
     elif target == "digits":
         X, y, _ = load("digits")
-        shuffled = np.random.default_rng(0).permutation(len(y))
+        shuffled = np.random.default_rng(seed).permutation(len(y))
         n_test = len(y) // 3
         keep, held_out = shuffled[n_test:], shuffled[:n_test]
     else:

@@ -7,7 +7,7 @@ import copy
 
 from torch import nn
 
-from tlteach.runtime import seed_everything
+from tlteach.runtime import seed_everything, sub_seeds
 from tlteach.torch.da.dann import DomainDiscriminator
 from tlteach.torch.da.digits import Domains
 from tlteach.torch.da.models import digit_body, digit_head
@@ -41,12 +41,12 @@ def self_train(body: nn.Module, head: nn.Module, domains: Domains, steps: int,
     the kept pseudo-labels, measured with the labels the method never sees).
     """
     records = []
-    for r in range(rounds):
+    for round_seed in sub_seeds(seed, rounds):  # batches of its own per round
         keep, labels = pseudo_labels(predict(body, head, domains.X_target), threshold)
         correct = (labels == domains.y_target[keep]).float().mean().item() if len(keep) else 0.0
         records.append({"kept": len(keep) / len(domains.X_target), "correct": correct})
         if len(keep) == 0:
             break
         train_adapted(body, head, domains.X_source, domains.y_source, steps,
-                      X_target=domains.X_target[keep], y_target=labels, seed=seed + r)
+                      X_target=domains.X_target[keep], y_target=labels, seed=round_seed)
     return records

@@ -1,10 +1,12 @@
-"""One training loop for source-only, DANN, self-training and the oracle (PyTorch).
+"""One training loop for source-only, DANN, Deep CORAL, self-training and the oracle (PyTorch).
 
 ``train_adapted`` trains ``body`` (images -> features) and ``head`` (features -> logits) on
 labelled source batches. Given target images and a ``DomainDiscriminator`` it is DANN
 (Ganin et al., JMLR 2016, algorithm 1): each step adds the domain loss of a source batch and
 a target batch, and the gradient reversal layer, its lambda raised by ``dann_lambda``,
-pushes the features to make the domains indistinguishable. Given target images *and*
+pushes the features to make the domains indistinguishable. Given target images and a
+``coral_weight`` it is Deep CORAL (Sun & Saenko, 2016; see ``coral_loss``): each step adds
+the weighted distance between the two batches' feature covariances. Given target images *and*
 labels for them (pseudo-labels, see ``pseudo_labels``) it adds their classification loss:
 self-training. The source and target batches go through ``body`` separately, so BatchNorm
 normalises each domain with its own batch statistics while training.
@@ -19,6 +21,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from tlteach.torch.da.coral import coral_loss
 from tlteach.torch.da.dann import DomainDiscriminator, dann_lambda, domain_loss
 from tlteach.torch.inference import batches_of, infer
 from tlteach.torch.layer_modes import eval_mode, train_mode
@@ -28,20 +31,22 @@ def train_adapted(body: nn.Module, head: nn.Module, X_source: torch.Tensor,
                   y_source: torch.Tensor, steps: int, X_target: torch.Tensor | None = None,
                   y_target: torch.Tensor | None = None,
                   discriminator: DomainDiscriminator | None = None, lam_scale: float = 1.0,
-                  lr: float = 1e-3, batch_size: int = 32, seed: int = 0,
+                  coral_weight: float = 0.0, lr: float = 1e-3, batch_size: int = 32, seed: int = 0,
                   log_every: int = 50) -> dict[str, list[float]]:
     """Train ``body`` and ``head`` in place for ``steps`` Adam steps (see the module docstring).
 
     Returns the history, one entry per ``log_every`` steps: ``step``, ``lambda``,
-    ``loss`` (classification) and ``domain_accuracy`` (DANN only; 0.5 = domains confused).
+    ``loss`` (classification), ``domain_accuracy`` (DANN only; 0.5 = domains confused) and
+    ``coral`` (the CORAL loss, unweighted; Deep CORAL only).
     """
-    if (discriminator is not None or y_target is not None) and X_target is None:
-        raise ValueError("DANN and self-training need target images: pass X_target.")
+    if (discriminator is not None or y_target is not None or coral_weight) and X_target is None:
+        raise ValueError("DANN, Deep CORAL and self-training need target images: pass X_target.")
     modules = [m for m in (body, head, discriminator) if m is not None]
     optimizer = torch.optim.Adam([p for m in modules for p in m.parameters()], lr=lr)
     generator = torch.Generator().manual_seed(seed)
-    history: dict[str, list[float]] = {"step": [], "lambda": [], "loss": [], "domain_accuracy": []}
-    window: dict[str, list[float]] = {"loss": [], "domain_accuracy": []}
+    history: dict[str, list[float]] = {"step": [], "lambda": [], "loss": [], "domain_accuracy": [],
+                                       "coral": []}
+    window: dict[str, list[float]] = {"loss": [], "domain_accuracy": [], "coral": []}
     with train_mode(*modules):
         for step in range(steps):
             i = torch.randint(len(X_source), (batch_size,), generator=generator)
@@ -61,6 +66,10 @@ def train_adapted(body: nn.Module, head: nn.Module, X_source: torch.Tensor,
                                                      discriminator(target_features))
                     loss = loss + d_loss
                     window["domain_accuracy"].append(d_accuracy)
+                if coral_weight:
+                    coral = coral_loss(source_features, target_features)
+                    loss = loss + coral_weight * coral
+                    window["coral"].append(coral.item())
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
