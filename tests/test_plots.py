@@ -53,6 +53,12 @@ def test_compare_bars_heatmap_embedding_and_predictions():
                         center=0.0, fmt="{:+.0%}")
     assert fig.axes[0].images[0].get_clim() == (-0.3, 0.3)  # symmetric about the centre
     assert [t.get_text() for t in fig.axes[0].texts] == ["-10%", "+30%"]
+    for cmap in ("Blues", "viridis"):  # pale low end (Blues) and dark low end (viridis)
+        fig = plots.heatmap(np.array([[0.0, 1.0]]), ["r"], ["low", "high"], cmap=cmap)
+        colours = [t.get_color() for t in fig.axes[0].texts]
+        assert colours == (["black", "white"] if cmap == "Blues" else ["white", "black"])
+    assert plots.text_colour((1.0, 1.0, 1.0)) == "black"
+    assert plots.text_colour((0.0, 0.0, 0.3, 1.0)) == "white"
     points = np.random.default_rng(0).normal(size=(6, 2))
     fig = plots.embedding_scatter({"pixels": points, "features": points},
                                   np.array([0, 1, 0, 1, 0, 1]), ["cat", "dog"])

@@ -282,6 +282,13 @@ def embedding_scatter(embeddings: dict[str, np.ndarray], y: np.ndarray,
     return fig
 
 
+def text_colour(rgba: Sequence[float]) -> str:
+    """``"white"`` on a dark cell colour, ``"black"`` on a pale one (relative luminance of the
+    ``(r, g, b[, a])`` colour, each in [0, 1], below or above 0.5)."""
+    r, g, b = rgba[:3]
+    return "white" if 0.2126 * r + 0.7152 * g + 0.0722 * b < 0.5 else "black"
+
+
 def heatmap(values: np.ndarray, row_labels: Sequence[str], col_labels: Sequence[str],
             annotations: Sequence[Sequence[str]] | None = None, title: str | None = None,
             cmap: str = "viridis", center: float | None = None,
@@ -299,16 +306,13 @@ def heatmap(values: np.ndarray, row_labels: Sequence[str], col_labels: Sequence[
     image = ax.imshow(values, cmap=cmap, aspect="auto", **limits)
     ax.set_xticks(range(len(col_labels)), col_labels)
     ax.set_yticks(range(len(row_labels)), row_labels)
-    low, high = image.get_clim()
     for i in range(values.shape[0]):
         for j in range(values.shape[1]):
             text = fmt.format(values[i, j])
             if annotations is not None:
                 text += f"\n{annotations[i][j]}"
-            shade = (values[i, j] - low) / ((high - low) or 1.0)  # where the cell sits on the scale
-            dark = shade < 0.5 if center is None else abs(shade - 0.5) > 0.3
             ax.text(j, i, text, ha="center", va="center", fontsize=8,
-                    color="white" if dark else "black")
+                    color=text_colour(image.cmap(image.norm(values[i, j]))))
     fig.colorbar(image, ax=ax)
     if title:
         ax.set_title(title)
