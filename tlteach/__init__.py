@@ -8,7 +8,7 @@ both and imports neither at module level (docs/architecture.md has the map).
 
 from tlteach.runtime import device, in_colab, seed_everything, sub_seeds
 
-__version__ = "0.3.0"
+__version__ = "0.4.0"
 REPOSITORY = "tlteach/tlteach"
 """The course's GitHub repository (owner/name); badges and the Colab install point here."""
 
