@@ -44,7 +44,7 @@ def test_the_capstone_runs_on_a_folder_as_it_arrives(notebook, kind, tmp_path, m
     accuracies = r"validation accuracy [\d.]+, test accuracy ([\d.]+)"
     frozen = re.search(r"frozen base \+ new head: " + accuracies, out).group(1)
     tuned = re.search(r"fine-tuned top: " + accuracies, out).group(1)
-    kept, accuracy = re.search(r"kept: the ([\w-]+) model .*its test accuracy: ([\d.]+)",
+    kept, accuracy = re.search(r"kept: the ([\w-]+) model .*its test accuracy:? ([\d.]+)",
                                out).groups()
     assert accuracy == {"frozen": frozen, "fine-tuned": tuned}[kept]  # that model, restored
     assert "holds: a file gives the prediction of its pixels in memory" in out

@@ -21,7 +21,9 @@ def dry_run(*args: str) -> list[str]:
 
 def make_plan(*args: str) -> list[str]:
     """The commands ``make -n`` would run (also when make test runs this test, inside make)."""
-    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MAKELEVEL", "MFLAGS")}
+    # make passes its own command-line variables (make test CPU=avx2) on to this test
+    outer = ("MAKEFLAGS", "MAKELEVEL", "MFLAGS", "CPU", "CPU_ONLY")
+    env = {k: v for k, v in os.environ.items() if k not in outer}
     plan = subprocess.run(["make", "--no-print-directory", "-n", *args], cwd=ROOT, env=env,
                           capture_output=True, text=True, check=True).stdout
     return [line.split(None, 1)[1].strip() for line in plan.splitlines() if "tasks.py" in line]
