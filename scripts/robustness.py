@@ -23,9 +23,11 @@ stores that verdict and the host CPU. On a host without AVX-512, ``native`` give
 kernels as ``avx2`` (the report says so). Not covered: ARM CPUs (Apple M-series), GPUs.
 
 **Provenance.** A record counts ("fresh") only if it was made with this design, at a clean
-tree, at or after the last commit that changed its source; others are listed as stale
-(re-run). Records of the older covering design (8 runs, seeds tied to back-ends) stay
-readable and count as stale.
+tree, of code that is still the code on disk: the source's code cells and every repository
+module and data file its runs import, comments and prose aside (``scripts/fingerprint.py``).
+A Markdown edit keeps the runs; a changed cell or helper makes them stale (re-run).
+Records of the older covering design (8 runs, seeds tied to back-ends) stay readable and
+count as stale.
 
     python -m scripts.robustness                            # every source, 16 runs each
     python -m scripts.robustness --runs 24 notebooks/09_*   # more runs for some sources
@@ -52,7 +54,7 @@ import time
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from pathlib import Path
 
-from scripts import emulated_cpus
+from scripts import emulated_cpus, fingerprint
 from scripts.emulated_cpus import BACKENDS, CAP_VARIABLES
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -252,25 +254,29 @@ def commit() -> str:
 
 
 class Provenance:
-    """Which records count: made with this design, at a clean tree, at or after the last
-    commit that changed their source (git log -1 -- source)."""
+    """Which records count: made with this design, at a clean tree, of a commit whose code
+    for the source (its code cells and every repository module they import, comments and
+    prose aside: ``scripts/fingerprint.py``) is the code on disk now."""
 
     def __init__(self) -> None:
-        self._last: dict[str, str] = {}
-        self._after: dict[tuple[str, str], bool | None] = {}
+        self._now: dict[str, dict[str, str]] = {}
+        self._then: dict[tuple[str, str], dict[str, str] | None] = {}
+        self._trees: dict[str, fingerprint.GitTree] = {}
 
-    def last_change(self, source: str) -> str:
-        if source not in self._last:
-            self._last[source] = _git("log", "-1", "--format=%h", "--", source).stdout.strip()
-        return self._last[source]
+    def code_now(self, source: str) -> dict[str, str]:
+        """{file: hash} of the source's code as it is on disk."""
+        if source not in self._now:
+            self._now[source] = fingerprint.fingerprint(source, fingerprint.WorkTree(ROOT))
+        return self._now[source]
 
-    def _at_or_after(self, last: str, measured: str) -> bool | None:
-        if (last, measured) not in self._after:
+    def code_at(self, source: str, measured: str) -> dict[str, str] | None:
+        """{file: hash} of the source's code at a commit (None: git does not know it)."""
+        if (source, measured) not in self._then:
             known = _git("cat-file", "-e", f"{measured}^{{commit}}").returncode == 0
-            self._after[last, measured] = (
-                None if not known else
-                _git("merge-base", "--is-ancestor", last, measured).returncode == 0)
-        return self._after[last, measured]
+            tree = self._trees.setdefault(measured, fingerprint.GitTree(ROOT, measured))
+            self._then[source, measured] = (fingerprint.fingerprint(source, tree)
+                                            if known else None)
+        return self._then[source, measured]
 
     def stale(self, record: dict) -> str | None:
         """Why a record does not count (None: it is fresh)."""
@@ -279,13 +285,17 @@ class Provenance:
         measured = record.get("commit", "unknown")
         if measured.endswith("+changes"):
             return "uncommitted changes"
-        last = self.last_change(record["source"])
-        if not last:
+        now = self.code_now(record["source"])
+        if not now:
             return None  # a source git does not know (a test's temporary file)
-        after = self._at_or_after(last, measured)
-        if after is None:
+        then = self.code_at(record["source"], measured)
+        if then is None:
             return f"unknown commit {measured}"
-        return None if after else f"source changed at {last}"
+        changed = sorted(p for p in now.keys() | then.keys() if now.get(p) != then.get(p))
+        if not changed:
+            return None
+        more = f" and {len(changed) - 2} more" if len(changed) > 2 else ""
+        return f"code changed since {measured}: {', '.join(changed[:2])}{more}"
 
 
 # --- the sweep --------------------------------------------------------------------------
@@ -559,6 +569,10 @@ def _header(raw: list[dict]) -> list[str]:
         "Not covered: ARM CPUs (Apple M-series, Graviton), TensorFlow's Eigen code compiled",
         "for another ISA, GPUs.",
         "",
+        "**Fresh** runs are those made at a clean tree of the code on disk now: the source's",
+        "code cells and every repository module and data file they import (comments, docstrings",
+        "and Markdown aside; `scripts/fingerprint.py`). Others are listed under Stale.",
+        "",
         f"Host: {host['model']}, AVX2 {'yes' if host['avx2'] else 'no'}, AVX-512 "
         f"{'yes' if host['avx512f'] else 'no'}, AMX {'yes' if host['amx'] else 'no'}; "
         f"{os.cpu_count()} cores, {platform.system()}; one-thread runs two at a time.",
@@ -589,7 +603,7 @@ def _verified_lines(raw: list[dict]) -> list[str]:
 def _source_lines(raw: list[dict], fresh: list[dict], provenance: Provenance) -> list[str]:
     lines = ["## Sources", "",
              "| source | fresh runs | stale runs | errors (fresh) | CPU time (all) "
-             "| measured at | source last changed |",
+             "| measured at | code now (files) |",
              "|---|---|---|---|---|---|---|"]
     for source in sorted({r["source"] for r in raw}):
         mine = [r for r in raw if r["source"] == source]
@@ -598,11 +612,16 @@ def _source_lines(raw: list[dict], fresh: list[dict], provenance: Provenance) ->
         commits = sorted({r.get("commit", "unknown") for r in mine})
         lines.append(f"| `{source}` | {len(own_fresh)} | {len(mine) - len(own_fresh)} | "
                      f"{errors} | {sum(map(_cpu_seconds, mine)) / 3600:.2f} h | "
-                     f"{', '.join(commits)} | {provenance.last_change(source) or '?'} |")
+                     f"{', '.join(commits)} | {_code_text(provenance, source)} |")
     missing = [s for s in all_sources() if s not in {r["source"] for r in raw}]
     if missing:
         lines += ["", "Not run yet: " + ", ".join(f"`{s}`" for s in missing) + "."]
     return lines
+
+
+def _code_text(provenance: Provenance, source: str) -> str:
+    code = provenance.code_now(source)
+    return f"{fingerprint.short(code)} ({len(code)})" if code else "?"
 
 
 def _claim_line(source: str, claim: str, row: dict, last: str) -> str:

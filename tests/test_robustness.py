@@ -220,7 +220,7 @@ def test_a_sweeps_own_output_does_not_mark_the_code_as_changed(repo):
     assert robustness.commit().endswith("+changes")
 
 
-def test_records_count_only_at_this_design_a_clean_tree_and_the_sources_last_change(repo):
+def test_records_count_only_at_this_design_a_clean_tree_and_unchanged_code(repo):
     first = robustness.commit()
     old = {k: v for k, v in _record(0, first, 0.2).items() if k not in ("design", "run")}
     provenance = robustness.Provenance()
@@ -228,14 +228,34 @@ def test_records_count_only_at_this_design_a_clean_tree_and_the_sources_last_cha
     assert provenance.stale(old) == "older design"
     assert provenance.stale(_record(0, first + "+changes", 0.2)) == "uncommitted changes"
     assert provenance.stale(_record(0, "0123abc", 0.2)) == "unknown commit 0123abc"
-    (repo / "notebooks" / "01_x.ipynb").write_text("{}")
-    _git(repo, "commit", "-q", "-am", "change the source")
+    path = repo / "notebooks" / "01_x.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    nb.cells[0].source = "check(...)  # a comment\n\n"
+    nb.cells.insert(0, nbformat.v4.new_markdown_cell("A sentence, edited."))
+    nbformat.write(nb, path)
     (repo / "other.txt").write_text("x")
-    _git(repo, "add", "other.txt")
-    _git(repo, "commit", "-q", "-m", "change something else")
+    _git(repo, "add", ".")
+    _git(repo, "commit", "-q", "-m", "prose, a comment and another file")
+    assert robustness.Provenance().stale(_record(0, first, 0.2)) is None  # same code
+    nb.cells[1].source = "from tlteach.helpers import gain\ncheck(gain)"
+    nbformat.write(nb, path)
+    (repo / "tlteach").mkdir()
+    (repo / "tlteach" / "__init__.py").write_text('"""The package."""\n')
+    (repo / "tlteach" / "helpers.py").write_text("def gain():\n    return 1\n")
+    _git(repo, "add", ".")
+    _git(repo, "commit", "-q", "-m", "a cell imports a helper")
+    second = robustness.commit()
     provenance = robustness.Provenance()
-    assert provenance.stale(_record(0, first, 0.2)).startswith("source changed at")
-    assert provenance.stale(_record(0, robustness.commit(), 0.2)) is None
+    assert provenance.stale(_record(0, first, 0.2)).startswith(
+        f"code changed since {first}: notebooks/01_x.ipynb, tlteach/__init__.py")
+    assert provenance.stale(_record(0, second, 0.2)) is None
+    (repo / "tlteach" / "helpers.py").write_text('def gain():\n    """Docs."""\n    return 1\n')
+    _git(repo, "commit", "-q", "-am", "a docstring")
+    assert robustness.Provenance().stale(_record(0, second, 0.2)) is None
+    (repo / "tlteach" / "helpers.py").write_text("def gain():\n    return 2\n")
+    _git(repo, "commit", "-q", "-am", "the helper's code")
+    assert robustness.Provenance().stale(_record(0, second, 0.2)) == (
+        f"code changed since {second}: tlteach/helpers.py")
 
 
 def test_a_resumed_sweep_does_only_the_runs_not_yet_done(repo):
@@ -290,8 +310,8 @@ def test_committed_claims_are_read_back_and_one_outside_the_swept_range_is_flagg
 
 def test_every_swept_claims_committed_output_lies_within_the_swept_range():
     """For each notebook claim with at least MIN_RUNS (16) fresh runs in
-    benchmarks/robustness.jsonl (this design, a clean tree, at or after the notebook's last
-    change), the effect its committed outputs print lies within the swept min ... max.
+    benchmarks/robustness.jsonl (this design, a clean tree, the notebook's code and helpers
+    unchanged since), the effect its committed outputs print lies within the swept min ... max.
 
     Claims without that many fresh runs are not compared: while the sweep has not run at
     this design, no claim is, and this test passes without comparing any (it still checks

@@ -1,0 +1,55 @@
+"""scripts/fingerprint.py: which files a robustness run depends on, and what of them counts."""
+
+from __future__ import annotations
+
+import nbformat
+
+from scripts import fingerprint
+from scripts.fingerprint import WorkTree
+
+
+def _write(root, files: dict[str, str]) -> None:
+    for path, text in files.items():
+        (root / path).parent.mkdir(parents=True, exist_ok=True)
+        (root / path).write_text(text)
+
+
+def test_imports_are_followed_through_relative_lazy_and_moved_imports(tmp_path):
+    _write(tmp_path, {
+        "tlteach/__init__.py": "",
+        "tlteach/torch/__init__.py": "from .train import fit\n",
+        "tlteach/torch/train.py": "def fit():\n    from tlteach.claims import check\n",
+        "tlteach/claims.py": "",
+        "tlteach/old.py": ("from tlteach._moved import moved_to\n"
+                           "__getattr__ = moved_to('tlteach.new')\n"),
+        "tlteach/_moved.py": "", "tlteach/new.py": "", "tlteach/unused.py": "",
+        "tlteach/weights/cnn.pt": "bytes",
+    })
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("%matplotlib inline\nfrom tlteach import torch as tt\n"
+                                          "import numpy\n!ls\nimport tlteach.old")]
+    nbformat.write(nb, tmp_path / "nb.ipynb")
+    found = fingerprint.dependencies("nb.ipynb", WorkTree(tmp_path))
+    assert found == sorted(["nb.ipynb", "tlteach/__init__.py", "tlteach/torch/__init__.py",
+                            "tlteach/torch/train.py", "tlteach/claims.py", "tlteach/old.py",
+                            "tlteach/_moved.py", "tlteach/new.py", "tlteach/weights/cnn.pt"])
+
+
+def test_prose_comments_and_docstrings_do_not_count_code_and_magics_do():
+    def code(text: str) -> str:
+        return fingerprint.code_of("m.py", text.encode())
+
+    assert code('"""Docs."""\nx = 1  # one\n') == code("\n\nx = 1\n")
+    assert code("def f():\n    'docs'\n    return 1\n") == code("def f():\n    return 1\n")
+    assert code("x = 1\n") != code("x = 2\n")
+    assert code("print('a sentence')\n") != code("print('another')\n")  # strings run
+
+    def cells(*sources: str, markdown: str = "") -> str:
+        nb = nbformat.v4.new_notebook()
+        nb.cells = [nbformat.v4.new_markdown_cell(markdown)] + [
+            nbformat.v4.new_code_cell(s) for s in sources]
+        return fingerprint.code_of("n.ipynb", nbformat.writes(nb).encode())
+
+    assert cells("x = 1", markdown="one") == cells("x = 1  # note", markdown="two")
+    assert cells("%time x = 1") != cells("x = 1")
+    assert cells("x = 1", "y = 2") != cells("x = 1")
