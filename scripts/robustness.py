@@ -314,8 +314,9 @@ def jobs_to_do(sources: list[str], runs: int, raw: list[dict], measured_at: str,
             if provenance.stale(r) is None or (r.get("design") == DESIGN
                                                and r.get("commit") == measured_at)}
     jobs = [(s, *run) for s in sources for run in design(runs) if (s, run[0]) not in done]
-    # Two-thread runs take both cores: run the one-thread runs in pairs, then those alone.
-    return sorted(jobs, key=lambda job: job[3])
+    # Source by source, in the order given, so that each source's runs are complete early;
+    # within a source, two-thread runs take both cores: the one-thread runs go in pairs first.
+    return sorted(jobs, key=lambda job: (sources.index(job[0]), job[3]))
 
 
 def plan(jobs: list[tuple], raw: list[dict]) -> str:

@@ -264,6 +264,10 @@ def test_a_resumed_sweep_does_only_the_runs_not_yet_done(repo):
     jobs = robustness.jobs_to_do(["notebooks/01_x.ipynb"], 16, raw, now, robustness.Provenance())
     assert sorted(j[1] for j in jobs) == list(range(10, 16))  # run 10's record is stale
     assert all(j[3] <= jobs[i + 1][3] for i, j in enumerate(jobs[:-1]))  # one-thread first
+    two = robustness.jobs_to_do(["notebooks/02_y.ipynb", "notebooks/01_x.ipynb"], 8, [], now,
+                                robustness.Provenance())
+    assert [j[0] for j in two] == ["notebooks/02_y.ipynb"] * 8 + ["notebooks/01_x.ipynb"] * 8
+    assert [j[3] for j in two[:8]] == [1] * 4 + [2] * 4  # a source's runs complete early
     more = robustness.jobs_to_do(["notebooks/01_x.ipynb"], 24, raw, now, robustness.Provenance())
     assert sorted(j[1] for j in more) == list(range(10, 24))
     dirty = [_record(k, now + "+changes", 0.2) for k in range(16)]  # this sweep's own runs
