@@ -4,8 +4,14 @@ A robustness run of a notebook or a lesson test depends on the source's code cel
 the ``tlteach`` modules (and, for a test, the ``tests``/``scripts`` modules) it imports,
 directly or through them, and on the package's data files (weights, class names). Its
 *fingerprint* hashes those files after dropping what cannot change a number: Markdown
-cells, outputs, comments, blank lines and docstrings. Editing a sentence leaves the runs
-fresh; editing any code they ran (a notebook cell, a helper three imports deep) does not.
+cells, outputs, comments, blank lines, docstrings and the quizzes' text. Editing a sentence
+leaves the runs fresh; editing any code they ran (a notebook cell, a helper three imports
+deep) does not.
+
+Not in it: how a run is started (``scripts/robustness.py``, ``scripts/emulated_cpus.py``:
+changing that bumps the sweep's ``DESIGN``) and the versions of the libraries (each record
+stores them, and the host's CPU). ``importlib`` imports are not followed
+(``moved_to`` hand-overs are).
 
     from scripts.fingerprint import WorkTree, GitTree, fingerprint
     fingerprint("notebooks/05_x.ipynb", WorkTree(root)) == fingerprint(..., GitTree(root, "abc123"))
@@ -22,6 +28,7 @@ from pathlib import Path
 
 LOCAL_PACKAGES = ("tlteach", "tests", "scripts")  # imports that resolve to files in the repo
 DATA_FOLDER = "tlteach"  # its non-Python files (weights, class names) count for every source
+PROSE_FILES = ("tlteach/quizzes.json",)  # questions and explanations: text, never a number
 
 
 class WorkTree:
@@ -65,13 +72,20 @@ class GitTree:
 
 # --- code without prose --------------------------------------------------------------------
 
+def _is_bare_string(node: ast.AST) -> bool:
+    return (isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)
+            and isinstance(node.value.value, str))
+
+
 def _without_docstrings(tree: ast.AST) -> ast.AST:
+    """The tree without docstrings: any string standing alone as a statement (a module's,
+    a function's, or an attribute's after its assignment), which runs as nothing."""
     for node in ast.walk(tree):
-        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
-            first = node.body[0] if node.body else None
-            if (isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant)
-                    and isinstance(first.value.value, str)):
-                node.body = node.body[1:] or [ast.Pass()]
+        for field in ("body", "orelse", "finalbody"):
+            body = getattr(node, field, None)
+            if isinstance(body, list) and any(_is_bare_string(n) for n in body):
+                setattr(node, field, [n for n in body if not _is_bare_string(n)]
+                        or ([ast.Pass()] if field == "body" else []))
     return tree
 
 
@@ -150,11 +164,13 @@ def _imported_names(tree: ast.AST, module: str, is_package: bool) -> Iterator[st
             yield str(node.args[0].value)  # an old path that hands over to a new module
 
 
-def _files_of(name: str, tree) -> list[str]:
-    """The repository files importing ``name`` runs: its parents' __init__ and its own."""
+def _files_of(name: str, tree, folder: str) -> list[str]:
+    """The repository files importing ``name`` runs: its parents' __init__ and its own (or,
+    for a test, a module beside it: pytest puts the test's folder on the path)."""
     parts = name.split(".")
     if parts[0] not in LOCAL_PACKAGES:
-        return []
+        beside = f"{folder}/{parts[0]}.py"
+        return [beside] if folder == "tests" and tree.read(beside) is not None else []
     files = []
     for depth in range(1, len(parts) + 1):
         stem = "/".join(parts[:depth])
@@ -189,8 +205,10 @@ def dependencies(source: str, tree) -> list[str]:
         module = _module_of(path)
         for parsed in _trees_of(path, data):
             for name in _imported_names(parsed, module, path.endswith("__init__.py")):
-                todo.extend(f for f in _files_of(name, tree) if f not in seen)
-    data_files = [p for p in tree.files_under(DATA_FOLDER) if not p.endswith(".py")]
+                todo.extend(f for f in _files_of(name, tree, str(Path(path).parent))
+                            if f not in seen)
+    data_files = [p for p in tree.files_under(DATA_FOLDER)
+                  if not p.endswith(".py") and p not in PROSE_FILES]
     return sorted(seen | set(data_files))
 
 

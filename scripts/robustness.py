@@ -356,14 +356,14 @@ def sweep(sources: list[str], runs: int, fresh: bool, allow_unverified: bool = F
         write_report()
         return
     probes = probe_all(allow_unverified)
-    host = emulated_cpus.host_cpu()
+    host, versions = emulated_cpus.host_cpu(), _versions()
     busy: dict[Future, tuple] = {}
 
     def save(future: Future) -> None:
         job = busy.pop(future)
         checks = probes[job[2], job[3]]["checks"]
         _save({**future.result(), "run": job[1], "design": DESIGN, "commit": measured_at,
-               "host": host, "verified": checks})
+               "host": host, "versions": versions, "verified": checks})
 
     with ThreadPoolExecutor(CORES) as pool:
         for job in jobs:

@@ -23,11 +23,11 @@ def test_imports_are_followed_through_relative_lazy_and_moved_imports(tmp_path):
         "tlteach/old.py": ("from tlteach._moved import moved_to\n"
                            "__getattr__ = moved_to('tlteach.new')\n"),
         "tlteach/_moved.py": "", "tlteach/new.py": "", "tlteach/unused.py": "",
-        "tlteach/weights/cnn.pt": "bytes",
+        "tlteach/weights/cnn.pt": "bytes", "tlteach/quizzes.json": "{}",
     })
     nb = nbformat.v4.new_notebook()
     nb.cells = [nbformat.v4.new_code_cell("%matplotlib inline\nfrom tlteach import torch as tt\n"
-                                          "import numpy\n!ls\nimport tlteach.old")]
+                                          "import numpy\n!ls\nimport tlteach.old as old")]
     nbformat.write(nb, tmp_path / "nb.ipynb")
     found = fingerprint.dependencies("nb.ipynb", WorkTree(tmp_path))
     assert found == sorted(["nb.ipynb", "tlteach/__init__.py", "tlteach/torch/__init__.py",
@@ -53,3 +53,24 @@ def test_prose_comments_and_docstrings_do_not_count_code_and_magics_do():
     assert cells("x = 1", markdown="one") == cells("x = 1  # note", markdown="two")
     assert cells("%time x = 1") != cells("x = 1")
     assert cells("x = 1", "y = 2") != cells("x = 1")
+
+
+def test_a_test_counts_its_conftest_and_the_modules_beside_it(tmp_path):
+    _write(tmp_path, {"tests/test_a.py": "from photo_folders import make\n",
+                      "tests/photo_folders.py": "import os\n", "tests/conftest.py": "",
+                      "tests/unused.py": ""})
+    assert fingerprint.dependencies("tests/test_a.py", WorkTree(tmp_path)) == [
+        "tests/conftest.py", "tests/photo_folders.py", "tests/test_a.py"]
+
+
+def test_attribute_docstrings_and_quizzes_are_prose_tags_are_not(tmp_path):
+    def code(text: str) -> str:
+        return fingerprint.code_of("m.py", text.encode())
+
+    assert code('X = 1\n"""About X."""\n') == code("X = 1\n")
+    assert code("if x:\n    'why'\n    y = 1\n") == code("if x:\n    y = 1\n")
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("x = 1")]
+    plain = fingerprint.code_of("n.ipynb", nbformat.writes(nb).encode())
+    nb.cells[0].metadata["tags"] = ["solution"]
+    assert fingerprint.code_of("n.ipynb", nbformat.writes(nb).encode()) != plain

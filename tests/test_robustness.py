@@ -252,10 +252,16 @@ def test_records_count_only_at_this_design_a_clean_tree_and_unchanged_code(repo)
     (repo / "tlteach" / "helpers.py").write_text('def gain():\n    """Docs."""\n    return 1\n')
     _git(repo, "commit", "-q", "-am", "a docstring")
     assert robustness.Provenance().stale(_record(0, second, 0.2)) is None
+    (repo / "tlteach" / "quizzes.json").write_text('{"q": "Why?"}')
+    _git(repo, "add", ".")
+    _git(repo, "commit", "-q", "-m", "a quiz")
+    assert robustness.Provenance().stale(_record(0, second, 0.2)) is None  # text only
     (repo / "tlteach" / "helpers.py").write_text("def gain():\n    return 2\n")
-    _git(repo, "commit", "-q", "-am", "the helper's code")
+    (repo / "tlteach" / "weights.pt").write_bytes(b"new weights")
+    _git(repo, "add", ".")
+    _git(repo, "commit", "-q", "-m", "the helper's code and new weights")
     assert robustness.Provenance().stale(_record(0, second, 0.2)) == (
-        f"code changed since {second}: tlteach/helpers.py")
+        f"code changed since {second}: tlteach/helpers.py, tlteach/weights.pt")
 
 
 def test_a_resumed_sweep_does_only_the_runs_not_yet_done(repo):
