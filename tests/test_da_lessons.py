@@ -38,7 +38,7 @@ def test_domain_adaptation_lessons_hold(seed):
     test = domains.X_test, domains.y_test
     source, dann = source_then_dann(domains, seed=seed)
     # One adversarial run is one draw: two runs from the same source model can end many
-    # points apart, so the lessons read the mean of two (the notebook does the same)
+    # points apart, so the lessons read the mean of two (as notebook 05 does)
     second, = sub_seeds(seed, 1)
     dann_2 = copy.deepcopy(source)
     seed_everything(second)
