@@ -2,10 +2,10 @@
 1,000 steps; DANN (two runs from two seeds, their mean) and Deep CORAL 1,500 more from the
 source model each, and source only continued for the same 1,500 steps as their control;
 self-training two rounds of 500 from the source model; the oracle 1,000 steps on target
-labels), for the seeds in
-``TLTEACH_SEEDS`` (default 3, one the notebook does not use). Several minutes per seed on
-one emulated CPU core, so it is not part of ``make test`` (notebook 05 checks the same
-lessons there, with its own seed): ``make robustness`` runs it for more seeds and CPUs.
+labels), for the seeds in ``TLTEACH_SEEDS`` (default 3, one the notebook does not use).
+Several minutes per seed on one emulated CPU core, so it is not part of ``make test``
+(notebook 05 checks the same lessons there, with its own seed): ``make robustness`` runs it
+for more seeds and CPUs.
 """
 
 import copy
