@@ -493,19 +493,37 @@ def committed_effects(path: Path) -> dict[str, list[float]]:
     return found
 
 
+NEW_RUN_SDS = 4.0
+"""How far (in standard deviations of a new run) a run of the swept distribution may lie from
+the sweep's mean: one beyond 4 is a 1-in-800 event even with the spread estimated from 16
+runs (Student's t, 15 degrees of freedom), so across the course's swept claims a committed
+run that is one of the sweep's runs is flagged about once in 20 reports."""
+
+
+def expected_range(effects: list[float]) -> tuple[float, float]:
+    """Where a new run from the distribution of ``effects`` lies: the mean ± NEW_RUN_SDS
+    standard deviations of a new run (sd · sqrt(1 + 1/n)), or the swept min ... max where
+    that is wider. The min ... max alone is not such a range: a new run of the same
+    distribution falls outside the range of n runs with probability 2 / (n + 1) (12 % at
+    n = 16)."""
+    n, mean = len(effects), statistics.mean(effects)
+    spread = NEW_RUN_SDS * statistics.stdev(effects) * (1 + 1 / n) ** 0.5
+    return min(min(effects), mean - spread), max(max(effects), mean + spread)
+
+
 def swept_ranges(rows: dict[tuple[str, str], dict], source: str,
                  min_runs: int = MIN_RUNS) -> dict[str, tuple[float, float]]:
-    """claim -> (min, max) effect over the fresh runs of a source, claims with min_runs+."""
-    return {claim: (min(row["effects"]), max(row["effects"]))
+    """claim -> ``expected_range`` of the fresh runs of a source, claims with min_runs+."""
+    return {claim: expected_range(row["effects"])
             for (s, claim), row in rows.items()
             if s == source and row["n"] >= min_runs and row["kind"] == "lesson"}
 
 
 def outside_swept_range(committed: dict[str, list[float]],
                         swept: dict[str, tuple[float, float]]) -> list[tuple]:
-    """(claim, committed effect, swept min, swept max) of each committed effect that lies
-    outside the swept range (beyond the 3 printed decimals): the committed run is not one
-    of the runs the sweep describes."""
+    """(claim, committed effect, low, high) of each committed effect that lies outside the
+    expected range of a run (``swept_ranges``; beyond the 3 printed decimals): the committed
+    run is not one of the runs the sweep describes."""
     out = []
     for claim, (lo, hi) in sorted(swept.items()):
         for effect in committed.get(claim, []):
@@ -515,7 +533,8 @@ def outside_swept_range(committed: dict[str, list[float]],
 
 
 def seed0_report(rows: dict[tuple[str, str], dict]) -> list[str]:
-    """One line per swept notebook claim: its committed effect and the swept range."""
+    """One line per swept notebook claim: its committed effect and the range a run of the
+    sweep's distribution lies in."""
     lines = []
     for source in sorted({s for s, _ in rows if s.endswith(".ipynb")}):
         committed = committed_effects(ROOT / source)
@@ -663,7 +682,10 @@ def write_report() -> None:
               f"{'yes' if not r['failures'] else '**no**'} |"
               for (s, c), r in sorted(sanity.items())]
     lines += ["", f"## Committed outputs against the sweep (claims with {MIN_RUNS}+ fresh runs)",
-              "", "| notebook | claim | committed effect | swept min … max |", "|---|---|---|---|"]
+              "", f"A run's expected range: the sweep's mean ± {NEW_RUN_SDS:g} standard deviations "
+              "of a new run, or its min … max where wider.", "",
+              "| notebook | claim | committed effect | a run's expected range |",
+              "|---|---|---|---|"]
     lines += seed0_report(rows)
     lines += ["", "## Stale: re-run (not counted)", "",
               "| source | claim | checked | n | mean | sd | min margin | z | P(fail) | why |",
@@ -686,7 +708,7 @@ def main() -> None:
     parser.add_argument("--plan", action="store_true", help="only say how long it would take")
     parser.add_argument("--report", action="store_true", help="only rewrite the report")
     parser.add_argument("--seed0", action="store_true",
-                        help="compare the committed notebooks' claims with the swept ranges")
+                        help="compare the committed notebooks' claims with a run's expected range")
     parser.add_argument("--probe", action="store_true",
                         help="probe every back-end x threads in a kernel and print the result")
     parser.add_argument("--allow-unverified", action="store_true",

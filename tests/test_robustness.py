@@ -3,6 +3,7 @@ kernel, the statistics, provenance, and committed outputs against the sweep."""
 
 import json
 import math
+import statistics
 import subprocess
 import sys
 from collections import Counter
@@ -318,10 +319,25 @@ def test_committed_claims_are_read_back_and_one_outside_the_swept_range_is_flagg
         ("gain: over", 0.25, 0.1, 0.24)]
 
 
-def test_every_swept_claims_committed_output_lies_within_the_swept_range():
+def test_a_runs_expected_range_is_the_mean_plus_minus_four_sds_of_a_new_run():
+    effects = [0.0, 0.1] * 8  # n 16, mean 0.05, sd 0.0516
+    lo, hi = robustness.expected_range(effects)
+    half = 4 * statistics.stdev(effects) * (17 / 16) ** 0.5
+    assert (lo, hi) == pytest.approx((0.05 - half, 0.05 + half))
+    # one run outside the others' min ... max is not yet foreign; one 5 sds away is
+    assert lo < min(effects) - 0.1 and hi > max(effects) + 0.1
+    far = {"c": [0.05 + 5 * statistics.stdev(effects) * (17 / 16) ** 0.5]}
+    assert robustness.outside_swept_range(far, {"c": (lo, hi)}) != []
+    # a range wider than mean ± 4 sds (a heavy tail) keeps the swept min ... max
+    tail = [0.0] * 15 + [1.0]
+    assert robustness.expected_range(tail)[1] >= 1.0
+
+
+def test_every_swept_claims_committed_output_lies_within_a_runs_expected_range():
     """For each notebook claim with at least MIN_RUNS (16) fresh runs in
     benchmarks/robustness.jsonl (this design, a clean tree, the notebook's code and helpers
-    unchanged since), the effect its committed outputs print lies within the swept min ... max.
+    unchanged since), the effect its committed outputs print lies where a run of the swept
+    distribution lies (``robustness.expected_range``: the mean ± 4 sds of a new run).
 
     Claims without that many fresh runs are not compared: while the sweep has not run at
     this design, no claim is, and this test passes without comparing any (it still checks
