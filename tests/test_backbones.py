@@ -150,14 +150,16 @@ def test_pretrain_script_runs_briefly(tmp_path):
     assert "head.weight" in state and entry["train_images"] == 300
 
 
-def test_frozen_features_beat_raw_pixels_on_500_silhouettes(lite0):
+@pytest.mark.lesson
+@pytest.mark.parametrize("seed", seeds(default=(0,)))
+def test_frozen_features_beat_raw_pixels_on_500_silhouettes(lite0, seed):
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
-    X, y, _ = data.load("animals")
-    split = data.split(X, y, val=0.1, test=0.1, seed=0)
-    X_train, y_train = data.few_shot(split.X_train, split.y_train, k=50, seed=0)
+    X, y, _ = data.load("animals")  # the split and the 50 images per class follow the seed
+    split = data.split(X, y, val=0.1, test=0.1, seed=seed)
+    X_train, y_train = data.few_shot(split.X_train, split.y_train, k=50, seed=seed)
     X_test, y_test = split.X_test[:600], split.y_test[:600]
 
     def probe(train, test, c):
@@ -166,7 +168,8 @@ def test_frozen_features_beat_raw_pixels_on_500_silhouettes(lite0):
 
     pixels = probe(X_train.reshape(500, -1) / 255, X_test.reshape(600, -1) / 255, c=0.01)
     features = probe(extract_features(lite0, X_train), extract_features(lite0, X_test), c=0.1)
-    assert features - pixels >= 0.15, (features, pixels)
+    check("animals, 50/class: frozen Lite0 features beat raw pixels (linear probes)",
+          features - pixels, at_least=0.15)
 
 
 def tutorial_train_model(model, dataloaders, criterion, optimizer, scheduler, num_epochs):
@@ -206,7 +209,9 @@ def test_the_pytorch_tutorials_recipes_run_on_the_offline_efficientnet(seed, tmp
     # extractor) on cats and dogs exported as its train/val folders. Changed: the model line
     # (models.resnet18(weights='IMAGENET1K_V1')), `fc` -> `classifier[1]` (where torchvision's
     # EfficientNets keep their final layer), and, for a test's time, 96-pixel crops (the
-    # course's size for this network on a CPU), fewer images and epochs, no worker processes.
+    # course's size for this network on a CPU), fewer images and epochs (5 for fine-tuning,
+    # 10 for the fixed extractor, against 25), no worker processes. 100 validation images per
+    # class: with 50, the fixed extractor's best accuracy moved by about 4 points between runs.
     import os
 
     from torch import nn, optim
@@ -216,7 +221,7 @@ def test_the_pytorch_tutorials_recipes_run_on_the_offline_efficientnet(seed, tmp
     from tlteach.torch import efficientnet_lite0
 
     X, y, names = data.load("cats_vs_dogs")
-    for phase, part in (("train", slice(0, 100)), ("val", slice(100, 150))):
+    for phase, part in (("train", slice(0, 100)), ("val", slice(100, 200))):
         keep = np.concatenate([np.flatnonzero(y == c)[part] for c in (0, 1)])
         data.export_image_folder(X[keep], y[keep], names, tmp_path / "pets" / phase)
     torch.manual_seed(seed)
@@ -262,7 +267,7 @@ def test_the_pytorch_tutorials_recipes_run_on_the_offline_efficientnet(seed, tmp
     exp_lr_scheduler = lr_scheduler.StepLR(optimizer_conv, step_size=7, gamma=0.1)
     stem_before = model_conv.features[0][0].weight.detach().clone()
     model_conv, acc_conv = tutorial_train_model(model_conv, dataloaders, criterion,
-                                                optimizer_conv, exp_lr_scheduler, num_epochs=5)
+                                                optimizer_conv, exp_lr_scheduler, num_epochs=10)
     assert torch.equal(model_conv.features[0][0].weight, stem_before)  # only the new layer
     check("PyTorch tutorial on cats vs dogs: fine-tuning, best validation accuracy", acc_ft,
           at_least=0.65)  # chance: 0.5
