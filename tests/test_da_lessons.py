@@ -68,9 +68,10 @@ def test_domain_adaptation_lessons_hold(seed):
           acc["dann"] - acc["longer"], at_least=0.10)
     # Self-training's own gain is too small and too seed-dependent to assert (notebook 05
     # says so); what makes it work at all is robust: the confident pseudo-labels it keeps
-    # are right far more often than the source model is on the target as a whole.
+    # are right far more often than the source model is on the target as a whole (about 26
+    # points; how many of the kept labels are right moves by 4 points with the seed).
     check("MNIST-M: kept pseudo-labels are right more often than source only",
-          rounds[0]["correct"] - acc["source"], at_least=0.15)
+          rounds[0]["correct"] - acc["source"], at_least=0.10)
     # Deep CORAL's gain moves with the seed's source model (a few points either side of its
     # mean over the sweep): the lesson is that it is ahead, as in the notebook
     check("MNIST-M: Deep CORAL beats source only with the same steps",
