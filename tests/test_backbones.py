@@ -5,7 +5,7 @@ import pytest
 import torch
 from skimage import data as skdata
 
-from tlteach import data
+from tlteach import data, sub_seeds
 from tlteach.cache import HashMismatchError
 from tlteach.checkpoints import course_cnn_manifest
 from tlteach.claims import check, seeds
@@ -157,19 +157,25 @@ def test_frozen_features_beat_raw_pixels_on_500_silhouettes(lite0, seed):
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
-    X, y, _ = data.load("animals")  # the split and the 50 images per class follow the seed
+    X, y, _ = data.load("animals")  # the split and the draws follow the seed
     split = data.split(X, y, val=0.1, test=0.1, seed=seed)
-    X_train, y_train = data.few_shot(split.X_train, split.y_train, k=50, seed=seed)
     X_test, y_test = split.X_test[:600], split.y_test[:600]
 
-    def probe(train, test, c):
+    def probe(train, labels, test, c):
         clf = make_pipeline(StandardScaler(), LogisticRegression(C=c, max_iter=2000))
-        return clf.fit(train, y_train).score(test, y_test)
+        return clf.fit(train, labels).score(test, y_test)
 
-    pixels = probe(X_train.reshape(500, -1) / 255, X_test.reshape(600, -1) / 255, c=0.01)
-    features = probe(extract_features(lite0, X_train), extract_features(lite0, X_test), c=0.1)
-    check("animals, 50/class: frozen Lite0 features beat raw pixels (linear probes)",
-          features - pixels, at_least=0.15)
+    # One draw's gain moves by about 2 points (sd), so the lesson reads the mean over four
+    # draws of 50 images per class, as notebook 01 does.
+    test_features, gains = extract_features(lite0, X_test), []
+    for draw in sub_seeds(seed, 4):
+        X_train, y_train = data.few_shot(split.X_train, split.y_train, k=50, seed=draw)
+        pixels = probe(X_train.reshape(500, -1) / 255, y_train, X_test.reshape(600, -1) / 255,
+                       c=0.01)
+        features = probe(extract_features(lite0, X_train), y_train, test_features, c=0.1)
+        gains.append(features - pixels)
+    check("animals, 50/class: frozen Lite0 features beat raw pixels (linear probes), mean "
+          "over 4 draws", float(np.mean(gains)), at_least=0.15)
 
 
 def tutorial_train_model(model, dataloaders, criterion, optimizer, scheduler, num_epochs):
