@@ -47,7 +47,7 @@ c.JupyterHub.spawner_class = "localprocess"
 c.Spawner.ip = "127.0.0.1"
 c.Spawner.cmd = [str(VENV_BIN / "jupyterhub-singleuser")]
 c.Spawner.default_url = "/lab"
-# Per student (benchmarks/class.md): the heaviest lesson's kernel (1,381 MiB, 03 PyTorch)
+# Per student (benchmarks/class.md): the heaviest lesson's kernel (1,380 MiB, 03 PyTorch)
 # plus its server fit in the guarantee; the limit is Binder's 2 GB session. Half a core
 # each: the heavy lesson's "run all" then takes at most twice its time alone; one core at
 # most, and one math thread per kernel, so that the students' kernels do not fight.
