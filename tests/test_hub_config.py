@@ -92,6 +92,19 @@ def test_memory_guarantee_holds_the_measured_heaviest_lesson():
         check.to_bytes("lots")
 
 
+def test_the_quoted_heaviest_kernel_is_the_measured_one():
+    peaks = json.loads((ROOT / "benchmarks" / "notebook_times.json").read_text())["peak_mib"]
+    name, peak = max(peaks.items(), key=lambda item: item[1])
+    number, framework = name.split("_")[0], name.removesuffix(".ipynb").split("_")[-1]
+    framework = {"pytorch": "PyTorch", "keras": "Keras"}[framework]
+    config = " ".join((ROOT / "hub" / "jupyterhub_config.py").read_text().split())
+    guide = " ".join((ROOT / "docs" / "instructors.md").read_text().split())
+    assert f"heaviest lesson's kernel ({peak:,} MiB, {number} {framework})" in config, (
+        f"hub/jupyterhub_config.py: quote {name}'s {peak:,} MiB (notebook_times.json)")
+    assert f"the heaviest kernel, {peak:,} MiB for {number} in {framework}" in guide, (
+        f"docs/instructors.md: quote {name}'s {peak:,} MiB (notebook_times.json)")
+
+
 def test_the_link_has_nbgitpullers_form():
     link = puller_link.puller_link("https://hub.example.edu/", branch="spring-2027")
     parts = urlsplit(link)
