@@ -8,7 +8,8 @@ time, through four libraries that read their own variables:
 - ATen (PyTorch's own vectorised kernels): ``ATEN_CPU_CAPABILITY``, read back with
   ``torch.backends.cpu.get_cpu_capability()``;
 - MKL (linked into PyTorch: GEMM, FFT): ``MKL_ENABLE_INSTRUCTIONS``, read back from its
-  ``MKL_VERBOSE`` banner;
+  ``MKL_VERBOSE`` banner (on Intel CPUs: on others, AMD's for one, the banner names no
+  instruction set and the cap stays "not verified");
 - OpenBLAS (the NumPy and SciPy wheels): ``OPENBLAS_CORETYPE``, read back from
   ``threadpoolctl.threadpool_info()``'s ``architecture``.
 
@@ -186,6 +187,20 @@ def _mkl(log: list[str]) -> str | None:
     return text.split(" enabled processors", 1)[0].strip()
 
 
+# MKL's banner on a processor it does not dispatch by instruction set (AMD, for one): it names
+# no ISA, so MKL_ENABLE_INSTRUCTIONS cannot be read back there.
+MKL_NO_ISA = "Intel(R) Architecture processors"
+
+
+def _judge_mkl(log: list[str], env: dict) -> dict:
+    seen = _mkl(log)
+    if seen is not None and seen.startswith(MKL_NO_ISA):
+        return {"seen": seen, "cap": env.get("MKL_ENABLE_INSTRUCTIONS"), "ok": None,
+                "note": "not verified: MKL names no instruction set on this processor "
+                        "(not an Intel CPU)"}
+    return _judge(seen, isa_level(seen), "MKL_ENABLE_INSTRUCTIONS", env)
+
+
 def _judge(seen: str | None, level: int | None, cap_variable: str, env: dict) -> dict:
     """One library: what it reported, its cap, and whether the cap is in force."""
     if seen is None:
@@ -214,8 +229,7 @@ def verify(backend: str, probe: dict, threads: int | None = None) -> dict:
         "torch oneDNN": {**_judge(dnn["isa"], isa_level(dnn["isa"]), "ONEDNN_MAX_CPU_ISA", env),
                          "convolution": dnn["convolution"], "threads": dnn["threads"]},
         "ATen": _judge(aten, isa_level(aten), "ATEN_CPU_CAPABILITY", env),
-        "MKL": _judge(_mkl(torch.get("log", [])), isa_level(_mkl(torch.get("log", []))),
-                      "MKL_ENABLE_INSTRUCTIONS", env),
+        "MKL": _judge_mkl(torch.get("log", []), env),
         "TF oneDNN": {**_judge(tf_dnn["isa"], isa_level(tf_dnn["isa"]), "ONEDNN_MAX_CPU_ISA",
                                env), "convolution": tf_dnn["convolution"],
                       "threads": tf_dnn["threads"]},

@@ -1,9 +1,9 @@
 """The headline lessons, computed by tlteach functions: the same numbers on a re-run, and the
 lessons of notebook 04 hold for the seeds in ``TLTEACH_SEEDS`` (default 4, which no notebook
-uses). ``make test`` runs the lessons once on other kernels than the notebooks (ATen's and
-TensorFlow's plain ones; the close and the far target in two tests, so that two workers share
-them); ``make robustness`` runs them, and the divergence lesson that notebook 03 checks in
-every run, for more seeds, CPUs and thread counts.
+uses). ``make test`` checks the re-run; the lessons (marker ``sweep``, a few minutes each on one
+core) run in ``make robustness``, with the divergence lesson that notebook 03 checks, over
+seeds, CPUs and thread counts. In every ``make test`` notebook 04 checks its far-target
+lessons and notebook 02 that a frozen pretrained base beats scratch on the animals.
 
 The close-target lesson is the mean over four labelled draws (and initialisations) per size
 from independent sub-seeds of the seed, and "the best" of several strategies is the one with
@@ -65,7 +65,7 @@ def test_same_seed_same_numbers(backbone):
 
 
 @pytest.mark.slow
-@pytest.mark.lesson
+@pytest.mark.sweep
 @pytest.mark.parametrize("seed", SEEDS)
 def test_close_target_lessons_hold(backbone, animals, seed):
     # Four labelled draws (and initialisations) per size, from independent sub-seeds: the
@@ -97,7 +97,7 @@ def test_large_learning_rate_diverges(backbone, animals, seed):
 
 
 @pytest.mark.slow
-@pytest.mark.lesson
+@pytest.mark.sweep
 @pytest.mark.parametrize("seed", SEEDS)
 def test_far_target_lessons_hold(backbone, digits, seed):
     far = accuracies(run_strategies(backbone, digits, 50, seed, strategies=FAR))

@@ -91,6 +91,12 @@ def test_verify_reads_each_librarys_own_words_against_its_cap():
                                              "tensorflow": {"error": "ImportError()"}})
     assert not emulated_cpus.failed(checks) and all(c["ok"] is None for c in checks.values())
     assert "not loaded" in checks["torch"]["note"]
+    # On a processor MKL does not dispatch by instruction set (AMD's), its banner names none.
+    amd = AVX512_MKL.split("architecture")[0] + ("architecture Intel(R) Architecture processors,"
+                                                 " Lnx 2.60GHz lp64 gnu_thread")
+    checks = emulated_cpus.verify("avx2", _probe("Intel AVX2", "AVX2", amd, "Haswell"))
+    assert checks["MKL"]["ok"] is None and "names no instruction set" in checks["MKL"]["note"]
+    assert not emulated_cpus.failed(checks)
     checks = emulated_cpus.verify("tf-onednn-off", _probe("x", "DEFAULT", "", "SkylakeX", True))
     assert emulated_cpus.failed(checks) == ["TF oneDNN layers"]
 
@@ -115,7 +121,11 @@ def test_the_caps_are_verified_inside_a_kernel_on_this_machine(tmp_path, monkeyp
     checks = found["checks"]
     assert not emulated_cpus.failed(checks), emulated_cpus.summary(checks)
     in_force = {n for n, c in checks.items() if c["ok"]}
-    assert {"torch oneDNN", "ATen", "MKL", "TF oneDNN"} <= in_force, checks
+    assert {"torch oneDNN", "ATen", "TF oneDNN"} <= in_force, checks
+    if emulated_cpus.MKL_NO_ISA in (checks["MKL"]["seen"] or ""):  # not an Intel CPU
+        assert checks["MKL"]["ok"] is None and "names no instruction set" in checks["MKL"]["note"]
+    else:
+        assert "MKL" in in_force, checks
     assert any(n.startswith("OpenBLAS") for n in in_force), checks
     assert found["host"] == emulated_cpus.host_cpu()
     assert robustness.probe("sse41", 1) == found  # cached: the second call starts no kernel
