@@ -51,6 +51,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from pathlib import Path
 
@@ -564,7 +565,7 @@ def _cpu_seconds(record: dict) -> float:
     return record.get("cpu_seconds", record["seconds"] * record["threads"])
 
 
-def _header(raw: list[dict]) -> list[str]:
+def _header(raw: list[dict], fresh: list[dict]) -> list[str]:
     caps = "; ".join(f"`{b}` ({' '.join(f'{k}={v}' for k, v in env.items()) or 'no caps'})"
                      for b, env in BACKENDS.items())
     host = emulated_cpus.host_cpu()
@@ -593,31 +594,41 @@ def _header(raw: list[dict]) -> list[str]:
         "code cells and every repository module and data file they import (comments, docstrings",
         "and Markdown aside; `scripts/fingerprint.py`). Others are listed under Stale.",
         "",
-        f"Host: {host['model']}, AVX2 {'yes' if host['avx2'] else 'no'}, AVX-512 "
-        f"{'yes' if host['avx512f'] else 'no'}, AMX {'yes' if host['amx'] else 'no'}; "
-        f"{os.cpu_count()} cores, {platform.system()}; one-thread runs two at a time.",
+        f"Hosts of the fresh runs: {_hosts_text(fresh)}. This report was written on "
+        f"{_host_text(host)}; {os.cpu_count()} cores, {platform.system()}; one-thread runs two "
+        "at a time.",
     ]
-    if not host["avx512f"]:
-        lines += ["On this host `native` picks the same kernels as `avx2`: its runs add seeds, "
-                  "not another CPU."]
-    return lines + ["", "Verified in a kernel (back-end × threads: what each library "
+    if any(not r["host"]["avx512f"] for r in fresh if "host" in r):
+        lines += ["On a host without AVX-512 `native` picks the same kernels as `avx2`: its runs "
+                  "add seeds, not another CPU."]
+    return lines + ["", "Verified in a kernel (host, back-end × threads: what each library "
                     "reported; ✓ = cap in force):", ""] + _verified_lines(raw)
+
+
+def _host_text(host: dict) -> str:
+    return (f"{host['model']} (AVX2 {'yes' if host['avx2'] else 'no'}, AVX-512 "
+            f"{'yes' if host['avx512f'] else 'no'}, AMX {'yes' if host['amx'] else 'no'})")
+
+
+def _hosts_text(records: list[dict]) -> str:
+    counts = Counter(_host_text(r["host"]) for r in records if "host" in r)
+    return "; ".join(f"{host}: {n} runs" for host, n in counts.most_common()) or "none yet"
 
 
 def _verified_lines(raw: list[dict]) -> list[str]:
     latest = {}
     for r in raw:
-        if "verified" in r:
-            latest[r["backend"], r["threads"]] = r["verified"]
+        if "verified" in r and "host" in r:
+            latest[_host_text(r["host"]), r["backend"], r["threads"]] = r["verified"]
     if PROBES.exists():
         for found in json.loads(PROBES.read_text()).values():
-            if found["host"] == emulated_cpus.host_cpu():
-                latest.setdefault((found["backend"], found["threads"]), emulated_cpus.verify(
-                    found["backend"], found["probe"], found["threads"]))
+            latest.setdefault((_host_text(found["host"]), found["backend"], found["threads"]),
+                              emulated_cpus.verify(found["backend"], found["probe"],
+                                                   found["threads"]))
     if not latest:
         return ["- not probed yet"]
-    return [f"- `{b}` x{t}: {emulated_cpus.summary(checks)}"
-            for (b, t), checks in sorted(latest.items())]
+    return [f"- {host}, `{b}` x{t}: {emulated_cpus.summary(checks)}"
+            for (host, b, t), checks in sorted(latest.items())]
 
 
 def _source_lines(raw: list[dict], fresh: list[dict], provenance: Provenance) -> list[str]:
@@ -670,7 +681,7 @@ def write_report() -> None:
              f"{len({k for k in stale_rows if k not in rows})} claims have stale runs only "
              f"(not counted); {errors} fresh runs ended in an error (not in the figure).",
              "", f"Sweep cost so far: {total_cpu:.1f} CPU hours ({len(raw)} runs recorded)."]
-    lines = _header(raw) + [""] + lines + [""] + _source_lines(raw, fresh, provenance)
+    lines = _header(raw, fresh) + [""] + lines + [""] + _source_lines(raw, fresh, provenance)
     lines += ["", "## Lessons (fresh runs only)", "",
               "| source | claim | checked | n | mean | sd | min margin | z | P(fail) | status |",
               "|---|---|---|---|---|---|---|---|---|---|"]

@@ -115,6 +115,14 @@ def test_host_cpu_reads_the_model_and_the_instruction_sets():
     assert host == {"model": "Some CPU", "avx2": True, "avx512f": False, "amx": False}
 
 
+def test_the_report_names_every_host_its_runs_came_from():
+    intel = {"model": "Intel(R) Xeon(R) Processor", "avx2": True, "avx512f": True, "amx": True}
+    amd = {"model": "AMD EPYC", "avx2": True, "avx512f": True, "amx": False}
+    text = robustness._hosts_text([{"host": amd}, {"host": intel}, {"host": amd}, {}])
+    assert text == ("AMD EPYC (AVX2 yes, AVX-512 yes, AMX no): 2 runs; Intel(R) Xeon(R) "
+                    "Processor (AVX2 yes, AVX-512 yes, AMX yes): 1 runs")
+
+
 def test_the_caps_are_verified_inside_a_kernel_on_this_machine(tmp_path, monkeypatch):
     monkeypatch.setattr(robustness, "PROBES", tmp_path / "probes.json")
     found = robustness.probe("sse41", 1)
