@@ -130,6 +130,19 @@ def update_course_tables(times: dict[str, float], peaks: dict[str, float], machi
         nbformat.write(nb, start)
 
 
+def machines_text(machines: dict[str, str]) -> str:
+    """The machines a table's rows were measured on: one, or each with its notebooks' numbers
+    (the most rows first, "the others")."""
+    groups: dict[str, list[str]] = {}
+    for name, machine in sorted(machines.items()):
+        groups.setdefault(machine, []).append(name[:2])
+    ordered = sorted(groups.items(), key=lambda item: -len(item[1]))
+    if len(ordered) == 1:
+        return ordered[0][0]
+    parts = [f"{machine} ({', '.join(numbers)})" for machine, numbers in ordered[1:]]
+    return f"{ordered[0][0]} (the others); " + "; ".join(parts)
+
+
 def cpu_name() -> str:
     """The processor's model name (Linux), else the architecture."""
     try:
@@ -155,17 +168,21 @@ def main(paths: list[str]) -> None:
     os.environ.setdefault("TQDM_DISABLE", "1")  # progress bars would store timing noise
     record = json.loads(TIMES.read_text()) if TIMES.exists() else {}
     times, peaks = record.get("seconds", {}), record.get("peak_mib", {})
+    # which machine measured each row (a file without "machines": the one it names)
+    machines = record.get("machines") or {name: record["machine"] for name in times}
+    caps = " ".join(f"{k}={os.environ[k]}" for k in CPU_CAP_VARIABLES if k in os.environ)
+    machine = (f"{cpu_name()}, {os.cpu_count()} CPU cores, no GPU use"
+               + (f", capped: {caps}" if caps else ""))
     for path in map(Path, paths):
         seconds, peak = execute_alone(path.resolve())
         times[path.name], peaks[path.name] = round(seconds, 1), round(peak)
+        machines[path.name] = machine
         print(f"{path.name}: {seconds:.1f} s, peak memory {peak:.0f} MiB", flush=True)
-    caps = " ".join(f"{k}={os.environ[k]}" for k in CPU_CAP_VARIABLES if k in os.environ)
-    record = {"machine": f"{cpu_name()}, {os.cpu_count()} CPU cores, no GPU use"
-                         + (f", capped: {caps}" if caps else ""),
+    record = {"machine": machine, "machines": dict(sorted(machines.items())),
               "seconds": dict(sorted(times.items())), "peak_mib": dict(sorted(peaks.items()))}
     TIMES.parent.mkdir(exist_ok=True)
     TIMES.write_text(json.dumps(record, indent=2) + "\n")
-    update_course_tables(times, peaks, record["machine"])
+    update_course_tables(times, peaks, machines_text(machines))
     # The class report quotes the heaviest notebook's peak
     subprocess.run([sys.executable, "-m", "scripts.class_sizing"], cwd=ROOT, check=True)
 

@@ -110,9 +110,21 @@ def test_readme_table_lists_every_notebook_with_its_measured_runtime_and_memory(
 
 
 def test_readme_names_the_machine_of_its_measurements():
+    from scripts.execute_notebooks import machines_text
+
     measured = json.loads((ROOT / "benchmarks" / "notebook_times.json").read_text())
     readme = (ROOT / "README.md").read_text()
-    assert f"*Measured on:* {measured['machine']}." in readme
+    assert f"*Measured on:* {machines_text(measured['machines'])}." in readme
+    assert set(measured["machines"]) == set(measured["seconds"])
+
+
+def test_rows_measured_on_other_machines_are_named_with_them():
+    from scripts.execute_notebooks import machines_text
+
+    one = "Intel, 2 CPU cores"
+    assert machines_text({"00_a.ipynb": one, "01_b.ipynb": one}) == one
+    assert machines_text({"00_a.ipynb": one, "01_b.ipynb": one, "09_c.ipynb": "AMD"}) == (
+        "Intel, 2 CPU cores (the others); AMD (09)")
 
 
 def test_course_map_in_start_here_lists_every_notebook():
