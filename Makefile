@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
 
-.PHONY: help lab test install install-size compat browser-test notebooks lint bench robustness student slides screenshots clean
+.PHONY: help lab test test-time install install-size compat browser-test notebooks lint bench robustness student slides screenshots clean
 
 # CPU=avx2 (or sse41, tf-onednn-off, native) runs a target as if on an older CPU: PyTorch,
 # TensorFlow, NumPy and SciPy then pick other kernels, and get other last bits and other
@@ -115,6 +115,11 @@ robustness: install
 ## files), the CUDA libraries apart; writes benchmarks/install_size.md
 install-size: install
 	$(PY) scripts/install_size.py
+
+## test-time: a clean clone's make test, timed per stage (CPU=avx2 unless set); appends a row to
+## benchmarks/make_test.md. Nothing else should run meanwhile. Target: under 30 minutes.
+test-time:
+	$(PYTHON) -m scripts.make_test_time --cpu $(or $(CPU),avx2)
 
 ## bench: measure speed and accuracy; writes benchmarks/results.md
 bench: install
