@@ -135,7 +135,8 @@ def machines_text(machines: dict[str, str]) -> str:
     (the most rows first, "the others")."""
     groups: dict[str, list[str]] = {}
     for name, machine in sorted(machines.items()):
-        groups.setdefault(machine, []).append(name[:2])
+        framework = next((f" {f}" for f in ("PyTorch", "Keras") if f"_{f.lower()}." in name), "")
+        groups.setdefault(machine, []).append(name[:2] + framework)
     ordered = sorted(groups.items(), key=lambda item: -len(item[1]))
     if len(ordered) == 1:
         return ordered[0][0]

@@ -123,8 +123,9 @@ def test_rows_measured_on_other_machines_are_named_with_them():
 
     one = "Intel, 2 CPU cores"
     assert machines_text({"00_a.ipynb": one, "01_b.ipynb": one}) == one
-    assert machines_text({"00_a.ipynb": one, "01_b.ipynb": one, "09_c.ipynb": "AMD"}) == (
-        "Intel, 2 CPU cores (the others); AMD (09)")
+    assert machines_text({"00_a.ipynb": one, "01_b.ipynb": one, "03_c_keras.ipynb": "AMD",
+                          "09_c_pytorch.ipynb": "AMD"}) == (
+        "Intel, 2 CPU cores (the others); AMD (03 Keras, 09 PyTorch)")
 
 
 def test_course_map_in_start_here_lists_every_notebook():
