@@ -51,23 +51,42 @@ class WorkTree:
 
 
 class GitTree:
-    """The files of one commit, read with ``git show`` (each file once)."""
+    """The files of one commit: its listing read once (``git ls-tree``), each file's content
+    once per distinct blob over every commit (``git cat-file``)."""
+
+    _blobs: dict[tuple[str, str], bytes | None] = {}  # (repository, blob id) -> content
 
     def __init__(self, root: Path, commit: str) -> None:
         self.root, self.commit = Path(root), commit
-        self._files: dict[str, bytes | None] = {}
+        self._listing: dict[str, str] | None = None
+
+    def _ids(self) -> dict[str, str]:
+        """{path: blob id} of every file of the commit."""
+        if self._listing is None:
+            listed = subprocess.run(["git", "ls-tree", "-r", "-z", self.commit], cwd=self.root,
+                                    capture_output=True)
+            self._listing = {}
+            for entry in listed.stdout.split(b"\0"):
+                meta, _, path = entry.partition(b"\t")  # "<mode> <type> <id>\t<path>"
+                fields = meta.split()
+                if len(fields) == 3 and fields[1] == b"blob":
+                    self._listing[path.decode()] = fields[2].decode()
+        return self._listing
 
     def read(self, path: str) -> bytes | None:
-        if path not in self._files:
-            shown = subprocess.run(["git", "show", f"{self.commit}:{path}"], cwd=self.root,
+        blob = self._ids().get(path)
+        if blob is None:
+            return None
+        key = (str(self.root), blob)
+        if key not in GitTree._blobs:
+            shown = subprocess.run(["git", "cat-file", "blob", blob], cwd=self.root,
                                    capture_output=True)
-            self._files[path] = shown.stdout if shown.returncode == 0 else None
-        return self._files[path]
+            GitTree._blobs[key] = shown.stdout if shown.returncode == 0 else None
+        return GitTree._blobs[key]
 
     def files_under(self, folder: str) -> list[str]:
-        return sorted(subprocess.run(["git", "ls-tree", "-r", "--name-only", self.commit, "--",
-                                      folder], cwd=self.root, capture_output=True,
-                                     text=True).stdout.split())
+        prefix = folder.rstrip("/") + "/"
+        return sorted(p for p in self._ids() if p.startswith(prefix))
 
 
 # --- code without prose --------------------------------------------------------------------
@@ -127,7 +146,17 @@ def _code_cells(text: str) -> list[dict]:
 
 
 def code_of(path: str, data: bytes) -> str:
-    """The part of a file that can change what a run computes."""
+    """The part of a file that can change what a run computes (each content parsed once)."""
+    key = (Path(path).suffix, hashlib.sha256(data).digest())
+    if key not in _CODE:
+        _CODE[key] = _code_of(path, data)
+    return _CODE[key]
+
+
+_CODE: dict[tuple[str, bytes], str] = {}  # (suffix, content hash) -> code_of
+
+
+def _code_of(path: str, data: bytes) -> str:
     if path.endswith(".py"):
         return _python_code(data.decode("utf-8"))
     if path.endswith(".ipynb"):
@@ -189,6 +218,19 @@ def _trees_of(path: str, data: bytes) -> list[ast.AST]:
     return [tree] if tree else []
 
 
+def _imports_of(path: str, data: bytes) -> list[str]:
+    """The module names a file's imports might load (each file content parsed once)."""
+    key = (path, hashlib.sha256(data).digest())
+    if key not in _IMPORTS:
+        module = _module_of(path)
+        _IMPORTS[key] = sorted({name for parsed in _trees_of(path, data) for name in
+                                _imported_names(parsed, module, path.endswith("__init__.py"))})
+    return _IMPORTS[key]
+
+
+_IMPORTS: dict[tuple[str, bytes], list[str]] = {}  # (path, content hash) -> imported names
+
+
 def dependencies(source: str, tree) -> list[str]:
     """The source and every repository file its runs execute or load, sorted."""
     seen, todo = set(), [source]
@@ -202,11 +244,9 @@ def dependencies(source: str, tree) -> list[str]:
         seen.add(path)
         if not path.endswith((".py", ".ipynb")):
             continue
-        module = _module_of(path)
-        for parsed in _trees_of(path, data):
-            for name in _imported_names(parsed, module, path.endswith("__init__.py")):
-                todo.extend(f for f in _files_of(name, tree, str(Path(path).parent))
-                            if f not in seen)
+        for name in _imports_of(path, data):
+            todo.extend(f for f in _files_of(name, tree, str(Path(path).parent))
+                        if f not in seen)
     data_files = [p for p in tree.files_under(DATA_FOLDER)
                   if not p.endswith(".py") and p not in PROSE_FILES]
     return sorted(seen | set(data_files))
