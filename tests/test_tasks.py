@@ -40,7 +40,9 @@ def test_test_runs_the_three_stages_with_their_settings():
     lines = [line for line in dry_run("test") if "pytest" in line]
     assert len(lines) == 3
     unit, lessons, notebooks = lines
-    assert unit.startswith("OMP_NUM_THREADS=1 TF_NUM_INTRAOP_THREADS=1 TF_NUM_INTEROP_THREADS=1 ")
+    for stage in lines:  # one math thread each, large tensors on huge pages
+        assert stage.startswith("OMP_NUM_THREADS=1 TF_NUM_INTRAOP_THREADS=1 "
+                                "TF_NUM_INTEROP_THREADS=1 THP_MEM_ALLOC_ENABLE=1 ")
     assert "-m 'not lesson and not sweep' tests/" in unit and "--dist loadfile" in unit
     assert "ATEN_CPU_CAPABILITY=default TF_ENABLE_ONEDNN_OPTS=0" in lessons
     assert "-m lesson tests/" in lessons
