@@ -29,7 +29,9 @@ lab:
 # threads and seeds, and the lesson tests too slow for every run (marker "sweep"). The
 # notebooks run longest first (scripts/notebook_times.py), so that the two workers finish
 # together, and a notebook whose kernel peaks over Binder's 1.5 GiB per kernel fails the run
-# (--memory-budget, in MiB). tasks.py holds the three commands. `make test CPU=sse41` runs it
+# (--memory-budget, in MiB). Every stage runs two processes side by side, each with one math
+# thread and PyTorch's huge pages for large tensors (THP_MEM_ALLOC_ENABLE: less time in the
+# kernel, the same numbers). tasks.py holds the three commands. `make test CPU=sse41` runs it
 # all under a CPU cap (the caps reach every kernel the tests start).
 test:
 	$(CPU_CAPS) $(PYTHON) tasks.py test $(INSTALL_FLAGS)

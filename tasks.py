@@ -90,13 +90,13 @@ def pinned_version(package: str) -> str:
 def test_commands() -> list[tuple[dict[str, str], list[str]]]:
     """``make test``'s three stages: unit tests, lesson tests, every notebook (offline)."""
     pytest = [str(venv_bin("python")), "-m", "pytest", "-n", "2"]
-    stage = ONE_THREAD | HUGE_PAGES
+    env = ONE_THREAD | HUGE_PAGES
     return [
-        (stage, pytest + ["--dist", "loadfile", "-m", "not lesson and not sweep", "tests/"]),
-        (stage | LESSON_KERNELS, pytest + ["--dist", "load", "-m", "lesson", "tests/"]),
-        (stage, pytest + ["--nbval-lax", "--dist", "loadfile", "--no-loadscope-reorder",
-                          "-p", "scripts.notebook_times", "--memory-budget", str(MEMORY_BUDGET_MIB),
-                          "-p", "scripts.offline", "--offline", "notebooks/"]),
+        (env, pytest + ["--dist", "loadfile", "-m", "not lesson and not sweep", "tests/"]),
+        (env | LESSON_KERNELS, pytest + ["--dist", "load", "-m", "lesson", "tests/"]),
+        (env, pytest + ["--nbval-lax", "--dist", "loadfile", "--no-loadscope-reorder",
+                        "-p", "scripts.notebook_times", "--memory-budget", str(MEMORY_BUDGET_MIB),
+                        "-p", "scripts.offline", "--offline", "notebooks/"]),
     ]
 
 

@@ -20,8 +20,10 @@ stores them, and the host's CPU). ``importlib`` imports are not followed
 from __future__ import annotations
 
 import ast
+import functools
 import hashlib
 import json
+import os
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -29,6 +31,9 @@ from pathlib import Path
 LOCAL_PACKAGES = ("tlteach", "tests", "scripts")  # imports that resolve to files in the repo
 DATA_FOLDER = "tlteach"  # its non-Python files (weights, class names) count for every source
 PROSE_FILES = ("tlteach/quizzes.json",)  # questions and explanations: text, never a number
+# Parsed once per file content (a module unchanged over many commits is parsed once)
+_CODE: dict[tuple[bool, bool, bytes], str] = {}  # (.py, .ipynb, content hash) -> code_of
+_IMPORTS: dict[tuple[str, bytes], list[str]] = {}  # (path, content hash) -> imported names
 
 
 class WorkTree:
@@ -42,51 +47,59 @@ class WorkTree:
         return file.read_bytes() if file.is_file() else None
 
     def files_under(self, folder: str) -> list[str]:
-        listed = subprocess.run(["git", "ls-files", "--", folder], cwd=self.root,
-                                capture_output=True, text=True)
+        """The tracked files under ``folder`` (outside a repository: every file but caches)."""
+        listed = subprocess.run(["git", "ls-files", "-z", "--", folder], cwd=self.root,
+                                capture_output=True)
         if listed.returncode != 0:  # not a repository: every file but Python's caches
             return sorted(str(p.relative_to(self.root)) for p in (self.root / folder).rglob("*")
                           if p.is_file() and "__pycache__" not in p.parts)
-        return sorted(p for p in listed.stdout.split() if (self.root / p).is_file())
+        names = (os.fsdecode(name) for name in listed.stdout.split(b"\0") if name)
+        return sorted(p for p in names if (self.root / p).is_file())
 
 
 class GitTree:
     """The files of one commit: its listing read once (``git ls-tree``), each file's content
-    once per distinct blob over every commit (``git cat-file``)."""
-
-    _blobs: dict[tuple[str, str], bytes | None] = {}  # (repository, blob id) -> content
+    read once per process over every commit (``git cat-file``, see ``_blob``)."""
 
     def __init__(self, root: Path, commit: str) -> None:
         self.root, self.commit = Path(root), commit
         self._listing: dict[str, str] | None = None
 
     def _ids(self) -> dict[str, str]:
-        """{path: blob id} of every file of the commit."""
+        """{path from the repository's top: blob id} of every file of the commit."""
         if self._listing is None:
-            listed = subprocess.run(["git", "ls-tree", "-r", "-z", self.commit], cwd=self.root,
-                                    capture_output=True)
+            listed = subprocess.run(["git", "ls-tree", "-r", "-z", "--full-tree", self.commit],
+                                    cwd=self.root, capture_output=True)
+            if listed.returncode != 0:
+                raise RuntimeError(f"git ls-tree {self.commit} failed: "
+                                   f"{listed.stderr.decode(errors='replace').strip()}")
             self._listing = {}
             for entry in listed.stdout.split(b"\0"):
                 meta, _, path = entry.partition(b"\t")  # "<mode> <type> <id>\t<path>"
                 fields = meta.split()
                 if len(fields) == 3 and fields[1] == b"blob":
-                    self._listing[path.decode()] = fields[2].decode()
+                    self._listing[os.fsdecode(path)] = fields[2].decode()
         return self._listing
 
     def read(self, path: str) -> bytes | None:
+        """The file's content at the commit (None: no such file there)."""
         blob = self._ids().get(path)
-        if blob is None:
-            return None
-        key = (str(self.root), blob)
-        if key not in GitTree._blobs:
-            shown = subprocess.run(["git", "cat-file", "blob", blob], cwd=self.root,
-                                   capture_output=True)
-            GitTree._blobs[key] = shown.stdout if shown.returncode == 0 else None
-        return GitTree._blobs[key]
+        return None if blob is None else _blob(str(self.root), blob)
 
     def files_under(self, folder: str) -> list[str]:
+        """The commit's files under ``folder``."""
         prefix = folder.rstrip("/") + "/"
         return sorted(p for p in self._ids() if p.startswith(prefix))
+
+
+@functools.lru_cache(maxsize=512)
+def _blob(root: str, blob: str) -> bytes:
+    """One file content by its id (the same id, the same bytes, in every commit)."""
+    shown = subprocess.run(["git", "cat-file", "blob", blob], cwd=root, capture_output=True)
+    if shown.returncode != 0:
+        raise RuntimeError(f"git cat-file blob {blob} failed: "
+                           f"{shown.stderr.decode(errors='replace').strip()}")
+    return shown.stdout
 
 
 # --- code without prose --------------------------------------------------------------------
@@ -147,13 +160,11 @@ def _code_cells(text: str) -> list[dict]:
 
 def code_of(path: str, data: bytes) -> str:
     """The part of a file that can change what a run computes (each content parsed once)."""
-    key = (Path(path).suffix, hashlib.sha256(data).digest())
+    key = (path.endswith(".py"), path.endswith(".ipynb"), hashlib.sha256(data).digest())
     if key not in _CODE:
         _CODE[key] = _code_of(path, data)
     return _CODE[key]
 
-
-_CODE: dict[tuple[str, bytes], str] = {}  # (suffix, content hash) -> code_of
 
 
 def _code_of(path: str, data: bytes) -> str:
@@ -227,8 +238,6 @@ def _imports_of(path: str, data: bytes) -> list[str]:
                                 _imported_names(parsed, module, path.endswith("__init__.py"))})
     return _IMPORTS[key]
 
-
-_IMPORTS: dict[tuple[str, bytes], list[str]] = {}  # (path, content hash) -> imported names
 
 
 def dependencies(source: str, tree) -> list[str]:

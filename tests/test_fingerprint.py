@@ -74,3 +74,29 @@ def test_attribute_docstrings_and_quizzes_are_prose_tags_are_not(tmp_path):
     plain = fingerprint.code_of("n.ipynb", nbformat.writes(nb).encode())
     nb.cells[0].metadata["tags"] = ["solution"]
     assert fingerprint.code_of("n.ipynb", nbformat.writes(nb).encode()) != plain
+
+
+def test_a_commit_and_the_working_tree_give_the_same_fingerprint(tmp_path):
+    import subprocess
+
+    from scripts.fingerprint import GitTree
+
+    _write(tmp_path, {"tlteach/__init__.py": "from tlteach import helper\n",
+                      "tlteach/helper.py": "X = 1\n", "tlteach/class names.json": "[]",
+                      "tlteach/données.json": "{}", "tests/conftest.py": "",
+                      "tests/test_a.py": "import tlteach\n"})
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@t", "-C", str(tmp_path)]
+    for command in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "one"]):
+        subprocess.run(git + command, check=True)
+    (tmp_path / "tests").mkdir(exist_ok=True)
+    now, then = WorkTree(tmp_path), GitTree(tmp_path / "tests", "HEAD")  # from a sub-folder
+    assert then.files_under("tlteach") == now.files_under("tlteach") == [
+        "tlteach/__init__.py", "tlteach/class names.json", "tlteach/données.json",
+        "tlteach/helper.py"]
+    assert fingerprint.fingerprint("tests/test_a.py", then) == fingerprint.fingerprint(
+        "tests/test_a.py", now)
+    assert then.read("tlteach/missing.py") is None
+    _write(tmp_path, {"tlteach/helper.py": "X = 2\n"})  # the working tree moves on
+    changed = fingerprint.fingerprint("tests/test_a.py", now)
+    assert changed["tlteach/helper.py"] != fingerprint.fingerprint("tests/test_a.py",
+                                                                   then)["tlteach/helper.py"]

@@ -183,8 +183,8 @@ def test_free_traced_graphs_imports_no_tensorflow():
 
 
 def test_the_keras_notebooks_reach_the_memory_workarounds_through_runtime():
-    # notebooks 02 and 03 (Keras) call tlteach.runtime.return_freed_memory() and
-    # tlteach.runtime.free_traced_graphs() after `import tlteach`
+    # notebooks call tlteach.runtime.return_freed_memory(), and the Keras ones
+    # tlteach.runtime.free_traced_graphs(), after `import tlteach`
     for name in ("free_traced_graphs", "return_freed_memory", "trim_memory"):
         assert getattr(tlteach.runtime, name) is getattr(tlteach.memory, name)
 

@@ -1,6 +1,6 @@
 """Where the course runs: seeding, the compute device, Colab detection and what the Colab
 install kept. The memory workarounds are in ``tlteach.memory`` (also reachable here, as
-``tlteach.runtime.return_freed_memory()`` in the Keras notebooks)."""
+``tlteach.runtime.return_freed_memory()`` in the notebooks)."""
 
 from __future__ import annotations
 
