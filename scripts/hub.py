@@ -124,12 +124,7 @@ class Hub:
 
     def remember_processes(self) -> None:
         """Note every process below the hub (servers, kernels), to kill what is left later."""
-        import psutil
-
-        with contextlib.suppress(psutil.Error):
-            for child in psutil.Process(self.process.pid).children(recursive=True):
-                with contextlib.suppress(psutil.Error):
-                    self.seen[child.pid] = child.create_time()
+        self.seen.update(descendants(self.process.pid))
 
     def own_peak_mib(self) -> float:
         """Peak resident memory (MiB) of the hub process and its proxy, added up."""
@@ -195,6 +190,18 @@ def wait_until_up(url: str, process: subprocess.Popen, log: Path, timeout: float
         except (urllib.error.URLError, OSError):
             time.sleep(0.3)
     raise TimeoutError(f"JupyterHub did not answer at {url} within {timeout:.0f} s: see {log}")
+
+
+def descendants(pid: int) -> dict[int, float]:
+    """{pid: start time} of every process below ``pid`` now (empty when it is gone)."""
+    import psutil
+
+    found = {}
+    with contextlib.suppress(psutil.Error):
+        for child in psutil.Process(pid).children(recursive=True):
+            with contextlib.suppress(psutil.Error):
+                found[child.pid] = child.create_time()
+    return found
 
 
 def same_process(pid: int, started: float | None) -> bool:
