@@ -166,7 +166,6 @@ def code_of(path: str, data: bytes) -> str:
     return _CODE[key]
 
 
-
 def _code_of(path: str, data: bytes) -> str:
     if path.endswith(".py"):
         return _python_code(data.decode("utf-8"))
@@ -237,7 +236,6 @@ def _imports_of(path: str, data: bytes) -> list[str]:
         _IMPORTS[key] = sorted({name for parsed in _trees_of(path, data) for name in
                                 _imported_names(parsed, module, path.endswith("__init__.py"))})
     return _IMPORTS[key]
-
 
 
 def dependencies(source: str, tree) -> list[str]:
