@@ -266,11 +266,17 @@ def throwaway_hub(folder: Path, environment: dict[str, str] | None = None,
         stop_everything(hub)
 
 
+def stop_tree(pid: int, below: dict[int, float], grace_s: float = 20) -> None:
+    """SIGTERM the group of ``pid`` (a hub stops its servers and proxy), then kill the group
+    of every process in ``below`` ({pid: start time}, see ``descendants``) that is left."""
+    kill_group(pid, grace_s=grace_s)
+    for child, started in sorted(below.items()):
+        kill_group(child, grace_s=2, started=started)
+
+
 def stop_everything(hub: Hub) -> None:
     """Stop the hub (it stops the servers it knows), then kill every process group left."""
     hub.remember_processes()
-    kill_group(hub.process.pid, grace_s=20)  # SIGTERM: the hub stops servers and its proxy
-    for pid, started in sorted(hub.seen.items()):
-        kill_group(pid, grace_s=2, started=started)
+    stop_tree(hub.process.pid, hub.seen)
     with contextlib.suppress(subprocess.TimeoutExpired):
         hub.process.wait(timeout=5)

@@ -18,7 +18,7 @@ import yaml
 
 from scripts import class_sizing, puller_link
 from scripts import hub_config_check as check
-from scripts.hub import alive, descendants, free_port, kill_group, same_process, wait_until_up
+from scripts.hub import alive, descendants, free_port, same_process, stop_tree, wait_until_up
 
 ROOT = Path(__file__).resolve().parents[1]
 Z2JH = yaml.safe_load((ROOT / "hub" / "z2jh" / "config.yaml").read_text())
@@ -165,9 +165,7 @@ def test_the_one_machine_config_starts_a_hub_with_its_culler(tmp_path):
             time.sleep(1)
     finally:
         below = descendants(hub.pid)  # the proxy and the culler run in sessions of their own
-        kill_group(hub.pid, grace_s=15)
-        for pid, started in below.items():
-            kill_group(pid, grace_s=2, started=started)
+        stop_tree(hub.pid, below, grace_s=15)
     assert "PAMAuthenticator" in log.read_text()
     assert not any(alive(pid) and same_process(pid, started) for pid, started in below.items())
 
