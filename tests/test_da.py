@@ -1,5 +1,6 @@
 """Domain-adaptation pieces against hand-computed references."""
 
+import copy
 import math
 
 import pytest
@@ -153,3 +154,33 @@ def test_train_adapted_adds_the_weighted_coral_loss():
     plain = train_adapted(nn.Identity(), nn.Linear(2, 2), source, y.repeat(2), steps=2,
                           X_target=target, lr=0.0, log_every=1)
     assert all(math.isnan(c) for c in plain["coral"])
+
+
+def test_continue_from_trains_a_copy_with_one_method_and_names_a_wrong_one():
+    from tlteach.torch.da import Domains, continue_from, digit_body, digit_head, train_adapted
+
+    images = torch.rand(3, 16, 3, 28, 28, generator=torch.Generator().manual_seed(0))
+    labels = torch.arange(16) % 10
+    domains = Domains(images[0], labels, images[1], labels, images[2], labels)
+    torch.manual_seed(0)
+    source = digit_body(), digit_head()
+
+    def parameters(model: tuple[nn.Module, nn.Module]) -> list[torch.Tensor]:
+        return [p for m in model for p in m.parameters()]
+
+    before = [p.clone() for p in parameters(source)]
+    runs = {method: continue_from(source, domains, seed=5, method=method, steps=2,
+                                  coral_weight=30.0)
+            for method in ("source only", "DANN", "Deep CORAL")}
+    assert all(torch.equal(a, b) for a, b in zip(before, parameters(source), strict=True))
+    assert not math.isnan(runs["DANN"][1]["domain_accuracy"][-1])
+    assert runs["Deep CORAL"][1]["coral"][-1] > 0
+    assert math.isnan(runs["source only"][1]["coral"][-1])
+    # "source only" is exactly train_adapted on a copy with the same seed: the equal-steps control
+    body, head = copy.deepcopy(source)
+    train_adapted(body, head, domains.X_source, domains.y_source, steps=2, seed=5)
+    control, _ = runs["source only"]
+    assert all(torch.equal(a, b) for a, b in zip(body.state_dict().values(),
+                                                   control[0].state_dict().values(), strict=True))
+    with pytest.raises(ValueError, match="DANN, Deep CORAL"):
+        continue_from(source, domains, seed=5, method="dann")

@@ -16,8 +16,8 @@ import pytest
 from tlteach import seed_everything, sub_seeds
 from tlteach.claims import check, seeds
 from tlteach.torch.da import (
-    DomainDiscriminator,
     accuracy,
+    continue_from,
     digit_body,
     digit_domains,
     digit_head,
@@ -41,21 +41,12 @@ def test_domain_adaptation_lessons_hold(seed):
     # apart, now and then one far below the others, so the lessons read the median of three
     # runs of DANN and of Deep CORAL (as notebook 05 does)
     dann_2, dann_3, coral_2, coral_3 = sub_seeds(seed, 4)
-
-    def adapted(run_seed: int, method: str) -> tuple:
-        """1,500 steps of DANN or Deep CORAL from a copy of the source model."""
-        model = copy.deepcopy(source)
-        seed_everything(run_seed)
-        loss = ({"discriminator": DomainDiscriminator(768)} if method == "DANN"
-                else {"coral_weight": CORAL_WEIGHT})
-        train_adapted(*model, domains.X_source, domains.y_source, steps=1500,
-                      X_target=domains.X_target, seed=run_seed, **loss)
-        return model
-
-    danns = [dann] + [adapted(run_seed, "DANN") for run_seed in (dann_2, dann_3)]
-    longer = copy.deepcopy(source)  # DANN's extra steps without the discriminator
-    train_adapted(*longer, domains.X_source, domains.y_source, steps=1500, seed=seed)
-    corals = [adapted(run_seed, "Deep CORAL") for run_seed in (seed, coral_2, coral_3)]
+    danns = [dann] + [continue_from(source, domains, run_seed, "DANN")[0]
+                      for run_seed in (dann_2, dann_3)]
+    # the control: DANN's extra steps without the discriminator
+    longer, _ = continue_from(source, domains, seed, "source only")
+    corals = [continue_from(source, domains, run_seed, "Deep CORAL", coral_weight=CORAL_WEIGHT)[0]
+              for run_seed in (seed, coral_2, coral_3)]
     selftrained = copy.deepcopy(source)
     rounds = self_train(*selftrained, domains, steps=500, seed=seed)
     seed_everything(seed)

@@ -11,11 +11,11 @@ from tlteach.torch.da.dann import DomainDiscriminator, dann_lambda, domain_loss
 from tlteach.torch.da.digits import Domains, digit_domains
 from tlteach.torch.da.grl import GradientReversal, grad_reverse
 from tlteach.torch.da.models import Standardize, digit_body, digit_head
-from tlteach.torch.da.recipes import self_train, source_then_dann
+from tlteach.torch.da.recipes import continue_from, self_train, source_then_dann
 from tlteach.torch.da.self_training import pseudo_labels
 from tlteach.torch.da.train import accuracy, features, predict, train_adapted
 
 __all__ = ["DomainDiscriminator", "Domains", "GradientReversal", "Standardize", "accuracy",
-           "coral_loss", "covariance", "dann_lambda", "digit_body", "digit_domains",
-           "digit_head", "domain_loss", "features", "grad_reverse", "predict", "pseudo_labels",
-           "self_train", "source_then_dann", "train_adapted"]
+           "continue_from", "coral_loss", "covariance", "dann_lambda", "digit_body",
+           "digit_domains", "digit_head", "domain_loss", "features", "grad_reverse", "predict",
+           "pseudo_labels", "self_train", "source_then_dann", "train_adapted"]

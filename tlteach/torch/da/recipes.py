@@ -1,5 +1,6 @@
-"""Notebook 05's recipes on the one training loop (``tlteach.torch.da.train``): a source model
-then DANN, and self-training with pseudo-labels."""
+"""Notebook 05's recipes on the one training loop (``tlteach.torch.da.train``): more steps
+from a copy of a source model (DANN, Deep CORAL or neither), a source model then DANN, and
+self-training with pseudo-labels."""
 
 from __future__ import annotations
 
@@ -14,6 +15,34 @@ from tlteach.torch.da.models import digit_body, digit_head
 from tlteach.torch.da.self_training import pseudo_labels
 from tlteach.torch.da.train import predict, train_adapted
 
+CONTINUED = ("source only", "DANN", "Deep CORAL")  # what continue_from can add to the source
+
+
+def continue_from(source: tuple[nn.Module, nn.Module], domains: Domains, seed: int,
+                  method: str, steps: int = 1500, lam_scale: float = 1.0,
+                  coral_weight: float = 300.0) -> tuple[tuple[nn.Module, nn.Module], dict]:
+    """A copy of the ``source`` model (body, head) trained ``steps`` more steps on the source
+    labels, with ``method`` on the unlabelled target: "DANN" (a new discriminator, λ scaled by
+    ``lam_scale``), "Deep CORAL" (weight ``coral_weight``) or "source only" (neither: the
+    control with as many steps). ``seed`` draws the discriminator and the batches; ``source``
+    itself is left as it is.
+
+    Returns ``((body, head), history)``, the history as ``train_adapted`` gives it.
+    """
+    if method not in CONTINUED:
+        raise ValueError(f"method must be one of {', '.join(CONTINUED)}, not {method!r}.")
+    body, head = copy.deepcopy(source)
+    seed_everything(seed)  # the discriminator's initial weights
+    target: dict = {}  # "source only": no target at all
+    if method == "DANN":
+        target = {"X_target": domains.X_target, "discriminator": DomainDiscriminator(768),
+                  "lam_scale": lam_scale}
+    elif method == "Deep CORAL":
+        target = {"X_target": domains.X_target, "coral_weight": coral_weight}
+    history = train_adapted(body, head, domains.X_source, domains.y_source, steps=steps,
+                            seed=seed, **target)
+    return (body, head), history
+
 
 def source_then_dann(domains: Domains, seed: int = 0, source_steps: int = 1000,
                      dann_steps: int = 1500, lam_scale: float = 1.0) -> tuple[tuple, tuple]:
@@ -24,11 +53,7 @@ def source_then_dann(domains: Domains, seed: int = 0, source_steps: int = 1000,
     seed_everything(seed)
     source = digit_body(), digit_head()
     train_adapted(*source, domains.X_source, domains.y_source, steps=source_steps, seed=seed)
-    dann = copy.deepcopy(source)
-    seed_everything(seed)
-    train_adapted(*dann, domains.X_source, domains.y_source, steps=dann_steps,
-                  X_target=domains.X_target, discriminator=DomainDiscriminator(768),
-                  lam_scale=lam_scale, seed=seed)
+    dann, _ = continue_from(source, domains, seed, "DANN", dann_steps, lam_scale=lam_scale)
     return source, dann
 
 
