@@ -5,13 +5,16 @@ core) run in ``make robustness``, with the divergence lesson that notebook 03 ch
 seeds, CPUs and thread counts. In every ``make test`` notebook 04 checks its far-target
 lessons and notebook 02 that a frozen pretrained base beats scratch on the animals.
 
-The close-target lesson is the mean over four labelled draws (and initialisations) per size
-from independent sub-seeds of the seed, and "the best" of several strategies is the one with
-the best validation accuracy, as in notebook 04. On animal silhouettes the gain is a few
-points (one draw's gain varies by about 3 points, and is negative now and then), so the
-lesson is its sign, on a mean steady enough to hold it. Within a run the frozen part of the
-network passes each image once (``run_strategies`` keeps its outputs), so one seed takes a
-few minutes on one CPU core.
+Notebook 04's lessons are each a mean over four draws from independent sub-seeds of the
+seed; a draw is a split into training pool, validation and test set, its labelled examples
+and the initialisations. "The best" of several strategies is the one with the best
+validation accuracy, as in notebook 04. On animal silhouettes the gain is a few points (one
+draw's gain varies by about 3 points, and is negative now and then), so the lesson is its
+sign, on a mean steady enough to hold it. On digits at 50 labels per class one draw's gains
+vary by 1.5 to 2 points: too much for one draw to hold a lesson on every machine. The
+divergence lesson is one draw: its effect is tens of points. Within a run the frozen part
+of the network passes each image once (``run_strategies`` keeps its outputs), so one seed
+takes a few minutes on one CPU core.
 """
 
 import numpy as np
@@ -30,16 +33,6 @@ FAR = ("scratch", "frozen", "fine-tune all")
 @pytest.fixture(scope="module")
 def backbone():
     return load_backbone("efficientnet_lite0")
-
-
-@pytest.fixture(scope="module")
-def animals():
-    return load_target("animals")
-
-
-@pytest.fixture(scope="module")
-def digits():
-    return load_target("mnist")
 
 
 def accuracies(results: dict) -> dict[str, float]:
@@ -67,11 +60,12 @@ def test_same_seed_same_numbers(backbone):
 @pytest.mark.slow
 @pytest.mark.sweep
 @pytest.mark.parametrize("seed", SEEDS)
-def test_close_target_lessons_hold(backbone, animals, seed):
-    # Four labelled draws (and initialisations) per size, from independent sub-seeds: the
-    # lesson is about the method, not one lucky sample.
+def test_close_target_lessons_hold(backbone, seed):
+    # Four draws (a split, its labelled examples and the initialisations) per size, from
+    # independent sub-seeds: the lesson is about the method, not one lucky sample.
+    splits = {s: load_target("animals", seed=s) for s in sub_seeds(seed, 4)}
     runs = [run_strategies(backbone, animals, k, s, strategies=CLOSE)
-            for k in (5, 20) for s in sub_seeds(seed, 4)]
+            for k in (5, 20) for s, animals in splits.items()]
     print([accuracies(r) for r in runs])
     # Transfer beats training from scratch on a target close to ImageNet, with few labels.
     # Which pretrained strategy wins depends on the labelled sample drawn (notebook 04), so
@@ -84,9 +78,10 @@ def test_close_target_lessons_hold(backbone, animals, seed):
 @pytest.mark.slow
 @pytest.mark.sweep
 @pytest.mark.parametrize("seed", SEEDS)
-def test_large_learning_rate_diverges(backbone, animals, seed):
+def test_large_learning_rate_diverges(backbone, seed):
     # A 100x larger learning rate diverges and loses the pretrained features. Notebook 03
     # checks it in every make test; make robustness runs it over seeds and CPUs.
+    animals = load_target("animals", seed=seed)
     runs = {lr: accuracies(run_strategies(backbone, animals, 20, seed,
                                           strategies=("fine-tune all",),
                                           budget=Budget(fine_tune_lr=lr)))
@@ -99,13 +94,18 @@ def test_large_learning_rate_diverges(backbone, animals, seed):
 @pytest.mark.slow
 @pytest.mark.sweep
 @pytest.mark.parametrize("seed", SEEDS)
-def test_far_target_lessons_hold(backbone, digits, seed):
-    far = accuracies(run_strategies(backbone, digits, 50, seed, strategies=FAR))
-    print(far)
+def test_far_target_lessons_hold(backbone, seed):
+    # Four draws (a split, its labelled examples and the initialisations), as on the close
+    # target: one draw's gains move by 1.5 to 2 points with the draw.
+    draws = [accuracies(run_strategies(backbone, load_target("mnist", seed=s), 50, s,
+                                       strategies=FAR))
+             for s in sub_seeds(seed, 4)]
+    print(draws)
+    mean = {name: float(np.mean([draw[name] for draw in draws])) for name in FAR}
     # On a far target with enough labels, frozen ImageNet features lose to scratch.
-    check("digits, 50/class: scratch beats frozen ImageNet features",
-          far["scratch"] - far["frozen"], at_least=0.03)
-    # There, fine-tuning all beats the frozen features. The gain is a few points and moves by
-    # a point or two with the seed's test set, so the lesson is its sign (as in notebook 04).
-    check("digits, 50/class: fine-tune all beats frozen", far["fine-tune all"] - far["frozen"],
-          at_least=0.0)
+    check("digits, 50/class: scratch beats frozen ImageNet features, mean over 4 draws",
+          mean["scratch"] - mean["frozen"], at_least=0.03)
+    # There, fine-tuning all beats the frozen features. The gain is a few points, so the
+    # lesson is its sign (as in notebook 04).
+    check("digits, 50/class: fine-tune all beats frozen, mean over 4 draws",
+          mean["fine-tune all"] - mean["frozen"], at_least=0.0)
