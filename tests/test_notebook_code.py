@@ -30,7 +30,7 @@ NOT_YET = {
     "05_domain_adaptation_pytorch.ipynb": ["toy_model: toy, toy_ys", "domain_view: mnist_m",
                                            "draw_lambda: Xs, Xt, toy, toy_sweep, toy_yt, ys, yt"],
 }
-LONG_CELLS_NOT_YET = {"03_fine_tuning_keras.ipynb": 1, "05_domain_adaptation_pytorch.ipynb": 1}
+LONG_CELLS_NOT_YET = {"03_fine_tuning_keras.ipynb": 1}
 
 
 def code_cells(path: Path) -> list[str]:
