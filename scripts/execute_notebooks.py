@@ -3,8 +3,9 @@
 For each notebook: run every cell with nbconvert's ExecutePreprocessor from the
 ``notebooks/`` folder (in a fresh process, so that the kernel's peak memory is its own),
 record its wall time and peak memory in ``benchmarks/notebook_times.json``, write
-the measured time (a first run: empty cache) into the header cell's ``**CPU runtime:**``
-line and the README's course table, and refuse outputs that leak this machine's paths.
+the measured time (a first run: empty cache) and the kernel's peak memory into the header
+cell's ``**CPU runtime:**`` line and the README's course table, and refuse outputs that leak
+this machine's paths.
 """
 
 from __future__ import annotations
@@ -68,9 +69,6 @@ def execute(path: Path, timeout: int) -> float:
     leaks = leaked_paths(nb)
     if leaks:
         raise SystemExit(f"{path.name}: outputs contain local paths {leaks}; print relative ones.")
-    header = nb.cells[0]
-    header.source = RUNTIME_LINE.sub(f"**CPU runtime:** about {runtime_text(seconds)} "
-                                     "on 2 CPU cores", header.source)
     if not _has_widgets(nb):
         nb.metadata.pop("widgets", None)
     collapse_solutions(nb)
@@ -96,6 +94,25 @@ def _has_widgets(nb) -> bool:
 def memory_text(mib: float) -> str:
     """How a measured peak memory is written in the README."""
     return f"{mib / 1024:.2f} GiB"
+
+
+def header_line(seconds: float, peak_mib: float) -> str:
+    """A notebook's measured runtime and kernel memory, as its header cell states them."""
+    return (f"**CPU runtime:** about {runtime_text(seconds)} on 2 CPU cores; "
+            f"kernel memory {memory_text(peak_mib)} at its peak")
+
+
+def update_headers(times: dict[str, float], peaks: dict[str, float]) -> None:
+    """Rewrite the ``**CPU runtime:**`` line of each measured notebook's header cell."""
+    for name, seconds in times.items():
+        path = ROOT / "notebooks" / name
+        if not path.exists() or name not in peaks:
+            continue
+        nb = nbformat.read(path, as_version=4)
+        source = RUNTIME_LINE.sub(header_line(seconds, peaks[name]), nb.cells[0].source)
+        if source != nb.cells[0].source:
+            nb.cells[0].source = source
+            nbformat.write(nb, path)
 
 
 def update_table(text: str, values: dict[str, str], column: int = -1) -> str:
@@ -183,6 +200,7 @@ def main(paths: list[str]) -> None:
               "seconds": dict(sorted(times.items())), "peak_mib": dict(sorted(peaks.items()))}
     TIMES.parent.mkdir(exist_ok=True)
     TIMES.write_text(json.dumps(record, indent=2) + "\n")
+    update_headers(times, peaks)
     update_course_tables(times, peaks, machines_text(machines))
     # The class report quotes the heaviest notebook's peak
     subprocess.run([sys.executable, "-m", "scripts.class_sizing"], cwd=ROOT, check=True)

@@ -33,12 +33,13 @@ def test_nbval_collects_every_notebook():
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
-def test_header_has_title_goals_runtime_and_badges_to_itself(path):
+def test_header_has_title_goals_runtime_memory_and_badges_to_itself(path):
     header = nbformat.read(path, as_version=4).cells[0]
     assert header.cell_type == "markdown" and header.source.startswith("# ")
     assert "**What you will learn**" in header.source and "**Prerequisites:**" in header.source
-    assert re.search(r"\*\*CPU runtime:\*\* about \d+(\.\d)? (s|min) on 2 CPU cores",
-                     header.source), "run `make notebooks` to measure the runtime"
+    assert re.search(r"\*\*CPU runtime:\*\* about \d+(\.\d)? (s|min) on 2 CPU cores; "
+                     r"kernel memory \d\.\d\d GiB at its peak", header.source), (
+        "run `make notebooks` to measure the runtime and memory")
     colab = f"https://colab.research.google.com/github/{REPO}/blob/main/notebooks/{path.name}"
     binder = f"https://mybinder.org/v2/gh/{REPO}/main?urlpath=lab/tree/notebooks/{path.name}"
     assert colab in header.source and binder in header.source
@@ -89,6 +90,16 @@ def test_exercises_have_solutions(path):
     headings = [line for c in nb.cells if c.cell_type == "markdown"
                 for line in c.source.splitlines()]
     assert "## Exercises" in headings, "the exercises have their own section heading"
+
+
+def test_headers_state_the_measured_runtime_and_memory():
+    from scripts.execute_notebooks import header_line
+
+    measured = json.loads((ROOT / "benchmarks" / "notebook_times.json").read_text())
+    for path in NOTEBOOKS:
+        header = nbformat.read(path, as_version=4).cells[0].source
+        assert header_line(measured["seconds"][path.name], measured["peak_mib"][path.name]) in (
+            header), f"{path.name}: its header is not the measured one; run `make notebooks`"
 
 
 def test_readme_table_lists_every_notebook_with_its_measured_runtime_and_memory():
