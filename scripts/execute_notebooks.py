@@ -92,7 +92,7 @@ def _has_widgets(nb) -> bool:
 
 
 def memory_text(mib: float) -> str:
-    """How a measured peak memory is written in the README."""
+    """How a measured peak memory is written in headers and the README."""
     return f"{mib / 1024:.2f} GiB"
 
 
@@ -191,17 +191,20 @@ def main(paths: list[str]) -> None:
     caps = " ".join(f"{k}={os.environ[k]}" for k in CPU_CAP_VARIABLES if k in os.environ)
     machine = (f"{cpu_name()}, {os.cpu_count()} CPU cores, no GPU use"
                + (f", capped: {caps}" if caps else ""))
-    for path in map(Path, paths):
-        seconds, peak = execute_alone(path.resolve())
-        times[path.name], peaks[path.name] = round(seconds, 1), round(peak)
-        machines[path.name] = machine
-        print(f"{path.name}: {seconds:.1f} s, peak memory {peak:.0f} MiB", flush=True)
-    record = {"machine": machine, "machines": dict(sorted(machines.items())),
-              "seconds": dict(sorted(times.items())), "peak_mib": dict(sorted(peaks.items()))}
-    TIMES.parent.mkdir(exist_ok=True)
-    TIMES.write_text(json.dumps(record, indent=2) + "\n")
-    update_headers(times, peaks)
-    update_course_tables(times, peaks, machines_text(machines))
+    try:
+        for path in map(Path, paths):
+            seconds, peak = execute_alone(path.resolve())
+            times[path.name], peaks[path.name] = round(seconds, 1), round(peak)
+            machines[path.name] = machine
+            print(f"{path.name}: {seconds:.1f} s, peak memory {peak:.0f} MiB", flush=True)
+    finally:  # the notebooks written before one that failed keep their measurements
+        record = {"machine": machine, "machines": dict(sorted(machines.items())),
+                  "seconds": dict(sorted(times.items())),
+                  "peak_mib": dict(sorted(peaks.items()))}
+        TIMES.parent.mkdir(exist_ok=True)
+        TIMES.write_text(json.dumps(record, indent=2) + "\n")
+        update_headers(times, peaks)
+        update_course_tables(times, peaks, machines_text(machines))
     # The class report quotes the heaviest notebook's peak
     subprocess.run([sys.executable, "-m", "scripts.class_sizing"], cwd=ROOT, check=True)
 

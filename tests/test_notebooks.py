@@ -92,14 +92,16 @@ def test_exercises_have_solutions(path):
     assert "## Exercises" in headings, "the exercises have their own section heading"
 
 
-def test_headers_state_the_measured_runtime_and_memory():
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_header_states_the_measured_runtime_and_memory(path):
     from scripts.execute_notebooks import header_line
 
     measured = json.loads((ROOT / "benchmarks" / "notebook_times.json").read_text())
-    for path in NOTEBOOKS:
-        header = nbformat.read(path, as_version=4).cells[0].source
-        assert header_line(measured["seconds"][path.name], measured["peak_mib"][path.name]) in (
-            header), f"{path.name}: its header is not the measured one; run `make notebooks`"
+    seconds, peak = (measured[key].get(path.name) for key in ("seconds", "peak_mib"))
+    assert seconds and peak, f"{path.name} was never measured; run `make notebooks`"
+    header = nbformat.read(path, as_version=4).cells[0].source
+    assert header_line(seconds, peak) in header, (
+        f"{path.name}: its header is not the measured one; run `make notebooks`")
 
 
 def test_readme_table_lists_every_notebook_with_its_measured_runtime_and_memory():
