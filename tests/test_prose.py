@@ -153,11 +153,14 @@ def literals(nb) -> frozenset[float]:
 
 
 def prose(nb) -> list[tuple[str, str]]:
-    """(where, text) of everything a student reads as prose in a notebook."""
+    """(where, text) of everything a student reads as prose in a notebook. The header's
+    ``**CPU runtime:**`` line is left out: ``make notebooks`` writes it from what it measured."""
+    from scripts.execute_notebooks import RUNTIME_LINE
+
     out = []
     for i, cell in enumerate(nb.cells):
         if cell.cell_type == "markdown":
-            out.append((f"cell {i}", cell.source))
+            out.append((f"cell {i}", RUNTIME_LINE.sub("", cell.source)))
         elif cell.cell_type == "code":
             out.append((f"cell {i} comments", comments(cell.source)))
             if SOLUTION_TAG in cell.metadata.get("tags", []):
