@@ -206,10 +206,15 @@ def sizing(raw: dict) -> str:
 
 
 def heaviest_note(times: Path = NOTEBOOK_TIMES) -> str:
-    """A sentence on how far the heaviest kernel of ``make notebooks`` peaks above 04's."""
+    """A sentence on how far the heaviest other kernel of ``make notebooks`` peaks above 04's
+    (or that none does)."""
     peaks = json.loads(times.read_text())["peak_mib"]
-    name, peak = max(peaks.items(), key=lambda item: item[1])
     heavy = next(v for k, v in peaks.items() if k.startswith(HEAVY))
+    name, peak = max(((k, v) for k, v in peaks.items() if not k.startswith(HEAVY)),
+                     key=lambda item: item[1])
+    if peak <= heavy:
+        return (f"no other kernel peaks above 04's {heavy:,} MiB; the nearest, {name[:-6]}, "
+                f"peaks {peak:,} MiB alone (`benchmarks/notebook_times.json`).")
     return (f"the heaviest kernel of all, {name[:-6]}, peaks {peak:,} MiB alone, "
             f"{100 * (peak / heavy - 1):.0f} % above 04's {heavy:,} MiB "
             "(`benchmarks/notebook_times.json`).")
