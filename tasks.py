@@ -92,7 +92,8 @@ def test_commands() -> list[tuple[dict[str, str], list[str]]]:
     pytest = [str(venv_bin("python")), "-m", "pytest", "-n", "2"]
     env = ONE_THREAD | HUGE_PAGES
     return [
-        (env, pytest + ["--dist", "loadfile", "-m", "not lesson and not sweep", "tests/"]),
+        (env, pytest + ["--dist", "loadfile", "--no-loadscope-reorder", "-p", "scripts.slow_first",
+                        "-m", "not lesson and not sweep", "tests/"]),
         (env | LESSON_KERNELS, pytest + ["--dist", "load", "-m", "lesson", "tests/"]),
         (env, pytest + ["--nbval-lax", "--dist", "loadfile", "--no-loadscope-reorder",
                         "-p", "scripts.notebook_times", "--memory-budget", str(MEMORY_BUDGET_MIB),

@@ -123,6 +123,7 @@ def test_the_report_names_every_host_its_runs_came_from():
                     "Processor (AVX2 yes, AVX-512 yes, AMX yes): 1 runs")
 
 
+@pytest.mark.slow
 def test_the_caps_are_verified_inside_a_kernel_on_this_machine(tmp_path, monkeypatch):
     monkeypatch.setattr(robustness, "PROBES", tmp_path / "probes.json")
     found = robustness.probe("sse41", 1)

@@ -163,6 +163,7 @@ print(alone, held, after, removed, moved)
 """
 
 
+@pytest.mark.slow
 def test_free_traced_graphs_frees_the_training_steps_of_deleted_models():
     def counts(mode: str) -> list[str]:
         out = subprocess.run([sys.executable, "-c", _TRACED_GRAPHS, mode], check=True,

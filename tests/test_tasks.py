@@ -44,6 +44,8 @@ def test_test_runs_the_three_stages_with_their_settings():
         assert stage.startswith("OMP_NUM_THREADS=1 TF_NUM_INTRAOP_THREADS=1 "
                                 "TF_NUM_INTEROP_THREADS=1 THP_MEM_ALLOC_ENABLE=1 ")
     assert "-m 'not lesson and not sweep' tests/" in unit and "--dist loadfile" in unit
+    # the long tests first, where xdist's own order (most tests first) leaves them for last
+    assert "--no-loadscope-reorder -p scripts.slow_first" in unit
     assert "ATEN_CPU_CAPABILITY=default TF_ENABLE_ONEDNN_OPTS=0" in lessons
     assert "-m lesson tests/" in lessons
     assert f"--memory-budget {MEMORY_BUDGET_MIB}" in notebooks
@@ -100,3 +102,19 @@ def test_install_is_needed_only_when_the_inputs_are_newer(tmp_path, monkeypatch)
 def test_the_venv_programs_are_found_on_each_system(system, folder, suffix, monkeypatch):
     monkeypatch.setattr(tasks.os, "name", system)
     assert tasks.venv_bin("python") == tasks.VENV / folder / f"python{suffix}"
+
+
+def test_the_unit_stage_collects_the_files_with_slow_tests_first(tmp_path):
+    (tmp_path / "test_a_many.py").write_text("def test_1(): pass\ndef test_2(): pass\n")
+    (tmp_path / "test_b_one_slow.py").write_text(
+        "import pytest\n@pytest.mark.slow\ndef test_long(): pass\ndef test_short(): pass\n")
+    (tmp_path / "test_c_two_slow.py").write_text(
+        "import pytest\n@pytest.mark.slow\n@pytest.mark.parametrize('x', [1, 2])\n"
+        "def test_long(x): pass\n")
+    out = subprocess.run([sys.executable, "-m", "pytest", "--collect-only", "-q", "-p",
+                          "scripts.slow_first", "-p", "no:cacheprovider", "-W",
+                          "ignore::pytest.PytestUnknownMarkWarning", str(tmp_path)],
+                         capture_output=True, text=True, cwd=ROOT, check=True).stdout
+    files = list(dict.fromkeys(line.split("::")[0].rsplit("/", 1)[-1]
+                               for line in out.splitlines() if "::" in line))
+    assert files == ["test_c_two_slow.py", "test_b_one_slow.py", "test_a_many.py"]

@@ -78,6 +78,7 @@ def test_student_copy_has_no_solutions_or_outputs_and_keeps_the_lesson(path):
     assert len(copy.cells) < len(original.cells)
 
 
+@pytest.mark.slow
 def test_student_copy_executes_up_to_the_first_exercise():
     # One notebook end to end: for every notebook, the test above checks that its copy holds
     # the cells up to the first exercise unchanged, and nbval executes those cells.
