@@ -2,15 +2,18 @@
 the most of them first; the other files keep pytest's order.
 
 Used by ``make test``'s unit stage: ``pytest -n 2 --dist loadfile --no-loadscope-reorder
--p scripts.slow_first``. With ``--dist loadfile`` each worker takes a whole file when it is
-free. pytest-xdist's own order (files with the most tests first) leaves the few long tests
-(a notebook on a photo folder, a real JupyterHub, an nbgrader round trip) for the end,
-where one worker runs them while the other has nothing left to do.
+-p scripts.slow_first``. With ``--dist loadfile`` a worker is handed the next file in this
+order when it has two tests or fewer left. pytest-xdist's own order (files with the most
+tests first) leaves the few long tests (a notebook on a photo folder, a real JupyterHub, an
+nbgrader round trip) for the end. Only the tests that run count: the order is set after
+``-m`` has deselected the others.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+
+import pytest
 
 
 def file_of(nodeid: str) -> str:
@@ -18,12 +21,14 @@ def file_of(nodeid: str) -> str:
     return nodeid.split("::", 1)[0]
 
 
-def slow_first(files: list[str], slow: Counter) -> list[str]:
+def slow_first(files: list[str], slow: Counter[str]) -> list[str]:
     """``files`` ordered by their number of slow tests (``slow``), most first (stable)."""
     return sorted(files, key=lambda path: -slow[path])
 
 
-def pytest_collection_modifyitems(config, items) -> None:
+@pytest.hookimpl(trylast=True)  # after -m and -k have deselected
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Order ``items`` file by file, the files with the most slow tests first."""
     slow = Counter(file_of(item.nodeid) for item in items if item.get_closest_marker("slow"))
     files = list(dict.fromkeys(file_of(item.nodeid) for item in items))
     rank = {path: i for i, path in enumerate(slow_first(files, slow))}

@@ -107,14 +107,20 @@ def test_the_venv_programs_are_found_on_each_system(system, folder, suffix, monk
 def test_the_unit_stage_collects_the_files_with_slow_tests_first(tmp_path):
     (tmp_path / "test_a_many.py").write_text("def test_1(): pass\ndef test_2(): pass\n")
     (tmp_path / "test_b_one_slow.py").write_text(
-        "import pytest\n@pytest.mark.slow\ndef test_long(): pass\ndef test_short(): pass\n")
+        "import pytest\ndef test_short(): pass\n@pytest.mark.slow\ndef test_long(): pass\n")
     (tmp_path / "test_c_two_slow.py").write_text(
         "import pytest\n@pytest.mark.slow\n@pytest.mark.parametrize('x', [1, 2])\n"
         "def test_long(x): pass\n")
+    (tmp_path / "test_d_slow_but_deselected.py").write_text(  # its slow tests do not run
+        "import pytest\n" + "@pytest.mark.slow\n@pytest.mark.sweep\n"
+        "@pytest.mark.parametrize('x', [1, 2, 3])\ndef test_sweep(x): pass\n"
+        "def test_quick(): pass\n")
     out = subprocess.run([sys.executable, "-m", "pytest", "--collect-only", "-q", "-p",
-                          "scripts.slow_first", "-p", "no:cacheprovider", "-W",
-                          "ignore::pytest.PytestUnknownMarkWarning", str(tmp_path)],
+                          "scripts.slow_first", "-p", "no:cacheprovider", "-m", "not sweep",
+                          "-W", "ignore::pytest.PytestUnknownMarkWarning", str(tmp_path)],
                          capture_output=True, text=True, cwd=ROOT, check=True).stdout
-    files = list(dict.fromkeys(line.split("::")[0].rsplit("/", 1)[-1]
-                               for line in out.splitlines() if "::" in line))
-    assert files == ["test_c_two_slow.py", "test_b_one_slow.py", "test_a_many.py"]
+    tests = [line.split("/")[-1] for line in out.splitlines() if "::" in line]
+    assert tests == ["test_c_two_slow.py::test_long[1]", "test_c_two_slow.py::test_long[2]",
+                     "test_b_one_slow.py::test_short", "test_b_one_slow.py::test_long",
+                     "test_a_many.py::test_1", "test_a_many.py::test_2",
+                     "test_d_slow_but_deselected.py::test_quick"]
