@@ -25,6 +25,8 @@ from pathlib import Path
 
 import pytest
 
+from scripts.slow_first import sort_by_file
+
 RECORDED_TIMES = Path(__file__).resolve().parents[1] / "benchmarks" / "notebook_times.json"
 MEMORY_BUDGET_MIB = 1536  # 1.5 GiB with PyPI's wheels: Binder's 2 GB session minus the server
 # Where the notebooks are measured (make notebooks CPU=avx2): 1.35 GiB, which leaves 11% for
@@ -64,9 +66,7 @@ def pytest_collection_modifyitems(config, items) -> None:
         seconds = json.loads(RECORDED_TIMES.read_text())["seconds"]
     except (OSError, ValueError, KeyError):
         return  # no record: keep pytest's order
-    files = list(dict.fromkeys(item.nodeid.split("::", 1)[0] for item in items))
-    rank = {path: i for i, path in enumerate(longest_first(files, seconds))}
-    items.sort(key=lambda item: rank[item.nodeid.split("::", 1)[0]])  # stable: cells in order
+    sort_by_file(items, lambda files: longest_first(files, seconds))  # cells stay in order
 
 
 @pytest.hookimpl(hookwrapper=True)

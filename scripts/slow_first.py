@@ -12,6 +12,7 @@ nbgrader round trip) for the end. Only the tests that run count: the order is se
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 
 import pytest
 
@@ -26,10 +27,16 @@ def slow_first(files: list[str], slow: Counter[str]) -> list[str]:
     return sorted(files, key=lambda path: -slow[path])
 
 
+def sort_by_file(items: list[pytest.Item], order: Callable[[list[str]], list[str]]) -> None:
+    """Sort ``items`` in place file by file, the files in the order ``order`` gives their
+    paths (in collection order); each file's items keep their order."""
+    files = list(dict.fromkeys(file_of(item.nodeid) for item in items))
+    rank = {path: i for i, path in enumerate(order(files))}
+    items.sort(key=lambda item: rank[file_of(item.nodeid)])  # stable
+
+
 @pytest.hookimpl(trylast=True)  # after -m and -k have deselected
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Order ``items`` file by file, the files with the most slow tests first."""
     slow = Counter(file_of(item.nodeid) for item in items if item.get_closest_marker("slow"))
-    files = list(dict.fromkeys(file_of(item.nodeid) for item in items))
-    rank = {path: i for i, path in enumerate(slow_first(files, slow))}
-    items.sort(key=lambda item: rank[file_of(item.nodeid)])  # stable: tests in file order
+    sort_by_file(items, lambda files: slow_first(files, slow))
