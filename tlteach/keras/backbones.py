@@ -169,7 +169,9 @@ def _forward_features(backbone: Backbone, X: np.ndarray, size: int, batch_size: 
     out = []
     for start in tqdm(range(0, len(X), batch_size), disable=not progress, desc="features"):
         x = resize_images(X[start : start + batch_size], size).astype("float32")
-        out.append(np.asarray(backbone.body(backbone.preprocess(x), training=False)))
+        # predict_on_batch runs a compiled graph in inference mode: several times faster on
+        # a CPU than calling the model eagerly, with the same features
+        out.append(np.asarray(backbone.body.predict_on_batch(backbone.preprocess(x))))
     if out:
         return np.concatenate(out)
     return np.zeros((0, *backbone.body.output_shape[1:]), np.float32)
