@@ -76,6 +76,21 @@ def test_keras_feature_maps_and_features(tk):
         tk.extract_features(vectors, X, size=96)
 
 
+def test_keras_features_follow_weights_changed_after_a_first_extraction(tk):
+    # Notebook 03 extracts with a fine-tuned body, loads other weights into it and extracts
+    # again: the compiled graph must read the weights as they are now, in inference mode.
+    backbone = tk.load_backbone("efficientnet_lite0", input_shape=(64, 64, 3))
+    X = np.random.default_rng(2).integers(0, 255, (4, 64, 64, 3), dtype=np.uint8)
+    before = tk.extract_features(backbone, X, cache=False)
+    pretrained = backbone.body.get_weights()
+    backbone.body.set_weights([w * 0.5 for w in pretrained])
+    changed = tk.extract_features(backbone, X, cache=False)
+    assert not np.allclose(changed, before, atol=1e-3)
+    eager = backbone.body(backbone.preprocess(X.astype("float32")), training=False)
+    assert np.allclose(changed, np.asarray(eager), atol=1e-4)
+    backbone.body.set_weights(pretrained)
+    assert np.allclose(tk.extract_features(backbone, X, cache=False), before, atol=1e-5)
+
 def test_both_frameworks_take_the_same_images_for_features(tk):
     X = np.random.default_rng(1).integers(0, 255, (3, 28, 28), dtype=np.uint8)
     keras_backbone = tk.load_backbone("efficientnet_lite0", input_shape=(64, 64, 3))
