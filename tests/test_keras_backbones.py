@@ -91,6 +91,7 @@ def test_keras_features_follow_weights_changed_after_a_first_extraction(tk):
     backbone.body.set_weights(pretrained)
     assert np.allclose(tk.extract_features(backbone, X, cache=False), before, atol=1e-5)
 
+
 def test_both_frameworks_take_the_same_images_for_features(tk):
     X = np.random.default_rng(1).integers(0, 255, (3, 28, 28), dtype=np.uint8)
     keras_backbone = tk.load_backbone("efficientnet_lite0", input_shape=(64, 64, 3))
